@@ -1,0 +1,108 @@
+/**
+ * Workerkit: the production shell for a service's long-running in-process
+ * workers — lifecycle with deadlines, readiness, status, worker-owned
+ * commands, retry, concurrency limits, failure policy and events — using
+ * only web-standard APIs, so it runs on Deno, Node, Bun and workerd.
+ *
+ * @example A runtime with one worker and one command
+ * ```ts
+ * import { Runtime } from "@workerkit/core";
+ *
+ * const runtime = new Runtime({ name: "billing" });
+ * runtime.register({
+ *   name: "prices",
+ *   worker: { start() {}, stop() {} },
+ *   commands: [{
+ *     name: "cache/refresh",
+ *     handler: () => ({ message: "refreshed" }),
+ *   }],
+ * });
+ * await runtime.startAll();
+ * const result = await runtime.dispatch({ worker: "prices", name: "cache/refresh" });
+ * console.log(result.message); // "refreshed"
+ * await runtime.shutdown({ signal: AbortSignal.timeout(5_000) });
+ * ```
+ *
+ * @module
+ */
+
+export { Runtime } from "./src/runtime.ts";
+export type { RuntimeEventType, SignalOptions } from "./src/runtime.ts";
+export type {
+  FailurePolicy,
+  ReadinessPolicy,
+  RestartPolicy,
+  RetryBudgetOptions,
+  RuntimeOptions,
+  WorkerDefaults,
+  WorkerRegistration,
+} from "./src/options.ts";
+export type { Worker, WorkerContext, WorkerHandle } from "./src/worker.ts";
+export type {
+  Command,
+  CommandContext,
+  CommandHandler,
+  CommandRequest,
+  CommandResult,
+} from "./src/command.ts";
+export type {
+  CommandFailureInfo,
+  CommandInfo,
+  FailureInfo,
+  LifecycleState,
+  RuntimeStatus,
+  Transition,
+  WorkerSnapshot,
+  WorkerStatus,
+} from "./src/status.ts";
+export { RuntimeEvent } from "./src/events.ts";
+export type {
+  CheckEndEvent,
+  CheckObservation,
+  CheckStartEvent,
+  CommandEndEvent,
+  CommandObservation,
+  CommandStartEvent,
+  EventBase,
+  FailureEvent,
+  FailureKind,
+  Observer,
+  ReadinessEvent,
+  RuntimeEventMap,
+  TransitionEvent,
+} from "./src/events.ts";
+export { WorkerkitError } from "./src/errors.ts";
+export type { WorkerkitErrorCode } from "./src/errors.ts";
+export { OperationalFailure } from "./src/operational_failure.ts";
+export { publicFailure } from "./src/failure.ts";
+export type { FailureContext, PublicFailure } from "./src/failure.ts";
+export {
+  validateCommandName,
+  validateRuntimeName,
+  validateWorkerName,
+} from "./src/names.ts";
+export { systemClock } from "./src/clock.ts";
+export type { Clock } from "./src/clock.ts";
+export {
+  attempts,
+  attemptsIf,
+  constant,
+  decorrelated,
+  delay,
+  exponential,
+  full,
+  linear,
+  never,
+  none,
+  retry,
+  symmetric,
+} from "./src/retry/mod.ts";
+export type {
+  AttemptsIfOptions,
+  AttemptsOptions,
+  Backoff,
+  DelayOptions,
+  Jitter,
+  RetryOptions,
+  RetryPolicy,
+} from "./src/retry/mod.ts";

@@ -1,0 +1,88 @@
+/**
+ * The stable codes a {@linkcode WorkerkitError} carries. Match on `code`,
+ * never on the message.
+ */
+export type WorkerkitErrorCode =
+  | "invalid_name"
+  | "invalid_argument"
+  | "worker_already_registered"
+  | "worker_not_found"
+  | "command_already_registered"
+  | "command_not_found"
+  | "invalid_worker_state"
+  | "runtime_not_accepting_work"
+  | "worker_not_accepting_work"
+  | "runtime_saturated"
+  | "worker_saturated"
+  | "deadline_exceeded"
+  | "canceled"
+  | "loop_exited"
+  | "loop_worker_active"
+  | "runtime_shut_down"
+  | "retry_budget_exhausted";
+
+/**
+ * The fixed, public message for each code. These are what status, events,
+ * logs and HTTP bodies show; the error's own `message` may be more specific
+ * (it names the worker or the phase) and stays with the direct caller.
+ */
+export const PUBLIC_MESSAGES: Readonly<Record<WorkerkitErrorCode, string>> = {
+  invalid_name: "invalid name",
+  invalid_argument: "invalid argument",
+  worker_already_registered: "worker already registered",
+  worker_not_found: "worker not found",
+  command_already_registered: "command already registered",
+  command_not_found: "command not found",
+  invalid_worker_state: "invalid worker state",
+  runtime_not_accepting_work: "runtime is not accepting work",
+  worker_not_accepting_work: "worker is not accepting work",
+  runtime_saturated: "runtime is saturated",
+  worker_saturated: "worker is saturated",
+  deadline_exceeded: "deadline exceeded",
+  canceled: "canceled",
+  loop_exited: "loop exited unexpectedly",
+  loop_worker_active: "loop worker is still active",
+  runtime_shut_down: "runtime is shut down",
+  retry_budget_exhausted: "retry budget exhausted",
+};
+
+/**
+ * The one error class Workerkit throws for its own conditions. Plain misuse
+ * of an argument's type or range throws a built-in `TypeError` or
+ * `RangeError` instead.
+ *
+ * @example Telling refusals apart by code
+ * ```ts
+ * import { Runtime, WorkerkitError } from "@workerkit/core";
+ *
+ * const runtime = new Runtime({ name: "billing" });
+ * try {
+ *   await runtime.start("missing");
+ * } catch (error) {
+ *   if (error instanceof WorkerkitError && error.code === "worker_not_found") {
+ *     console.log("no such worker");
+ *   }
+ * }
+ * ```
+ */
+export class WorkerkitError extends Error {
+  /** The stable, machine-readable reason. */
+  readonly code: WorkerkitErrorCode;
+
+  /**
+   * Makes an error with a stable code.
+   *
+   * @param code The stable code.
+   * @param message A specific message for the direct caller; defaults to the code's public message.
+   * @param options The standard `cause` option.
+   */
+  constructor(
+    code: WorkerkitErrorCode,
+    message?: string,
+    options?: ErrorOptions,
+  ) {
+    super(message ?? PUBLIC_MESSAGES[code], options);
+    this.name = "WorkerkitError";
+    this.code = code;
+  }
+}

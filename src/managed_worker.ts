@@ -1,0 +1,188 @@
+import type { Contribution } from "./aggregate.ts";
+import type { Command } from "./command.ts";
+import { WorkerkitError } from "./errors.ts";
+import type { Settings } from "./settings.ts";
+import type {
+  CommandFailureInfo,
+  FailureInfo,
+  LifecycleState,
+  Transition,
+  WorkerStatus,
+} from "./status.ts";
+import type { Worker, WorkerHandle } from "./worker.ts";
+
+/** What a handle may ask of the runtime; the runtime implements it. */
+export interface WorkerHost {
+  setReady(w: ManagedWorker, ready: boolean): void;
+  setAcceptingWork(w: ManagedWorker, accepting: boolean): void;
+  reportFailure(w: ManagedWorker, error: unknown): void;
+  heartbeat(w: ManagedWorker): void;
+}
+
+/**
+ * One lifecycle generation of a worker: a start attempt and, if it succeeds,
+ * the run until stop or restart. Its handle works only while it is current.
+ */
+export class Generation {
+  /** Aborts when drain, stop or shutdown of the worker begins. */
+  readonly drain: AbortController = new AbortController();
+  readonly handle: WorkerHandle;
+  /** Set by handle calls during start, which win over the start defaults. */
+  readySet = false;
+  acceptingSet = false;
+  /** A failure reported while start was still running. */
+  startFailure: { error: unknown } | undefined;
+  #alive = true;
+
+  constructor(host: WorkerHost, w: ManagedWorker) {
+    this.handle = new GenerationHandle(host, w, this);
+  }
+
+  get alive(): boolean {
+    return this.#alive;
+  }
+
+  /** Ends the generation: its handle refuses every later call. */
+  end(): void {
+    this.#alive = false;
+  }
+}
+
+/** A registered worker and everything the runtime knows about it. */
+export class ManagedWorker implements Contribution {
+  readonly name: string;
+  readonly qualifiedName: string;
+  readonly description: string | undefined;
+  readonly worker: Worker;
+  readonly commands: Map<string, Command>;
+  readonly settings: Settings;
+
+  state: LifecycleState = "registered";
+  ready = false;
+  accepting = false;
+  stalled = false;
+  inFlight = 0;
+  restarts = 0;
+  lastTransition: Transition | undefined;
+  lastFailure: FailureInfo | undefined;
+  lastCommandFailure: CommandFailureInfo | undefined;
+  generation: Generation | undefined;
+  /** The last start or stop work, tracked even after its caller gave up. */
+  pending: Promise<void> | undefined;
+  /** Resolvers of `waitIdle` callers. */
+  idleWaiters: Array<() => void> = [];
+
+  constructor(
+    name: string,
+    qualifiedName: string,
+    description: string | undefined,
+    worker: Worker,
+    commands: Map<string, Command>,
+    settings: Settings,
+  ) {
+    this.name = name;
+    this.qualifiedName = qualifiedName;
+    this.description = description;
+    this.worker = worker;
+    this.commands = commands;
+    this.settings = settings;
+  }
+
+  get effectiveReady(): boolean {
+    return this.ready && !this.stalled;
+  }
+
+  get contributes(): boolean {
+    return this.settings.contributesToReadiness;
+  }
+
+  get failurePolicy(): Settings["failurePolicy"] {
+    return this.settings.failurePolicy;
+  }
+
+  /** A fresh copy of the status. */
+  status(): WorkerStatus {
+    const status: WorkerStatus = {
+      name: this.qualifiedName,
+      localName: this.name,
+      state: this.state,
+      ready: this.ready,
+      acceptingWork: this.accepting,
+      inFlight: this.inFlight,
+      restarts: this.restarts,
+      stalled: this.stalled,
+    };
+    if (this.lastTransition) status.lastTransition = { ...this.lastTransition };
+    if (this.lastFailure) status.lastFailure = { ...this.lastFailure };
+    if (this.lastCommandFailure) {
+      status.lastCommandFailure = { ...this.lastCommandFailure };
+    }
+    return status;
+  }
+}
+
+class GenerationHandle implements WorkerHandle {
+  readonly #host: WorkerHost;
+  readonly #w: ManagedWorker;
+  readonly #generation: Generation;
+
+  constructor(host: WorkerHost, w: ManagedWorker, generation: Generation) {
+    this.#host = host;
+    this.#w = w;
+    this.#generation = generation;
+  }
+
+  get name(): string {
+    return this.#w.name;
+  }
+
+  get qualifiedName(): string {
+    return this.#w.qualifiedName;
+  }
+
+  setReady(ready: boolean): void {
+    this.#check();
+    if (typeof ready !== "boolean") throw notBoolean("setReady");
+    this.#generation.readySet = true;
+    this.#host.setReady(this.#w, ready);
+  }
+
+  setAcceptingWork(accepting: boolean): void {
+    this.#check();
+    if (typeof accepting !== "boolean") throw notBoolean("setAcceptingWork");
+    this.#generation.acceptingSet = true;
+    this.#host.setAcceptingWork(this.#w, accepting);
+  }
+
+  reportFailure(error: unknown): void {
+    this.#check();
+    this.#host.reportFailure(this.#w, error);
+  }
+
+  heartbeat(): void {
+    this.#check();
+    this.#host.heartbeat(this.#w);
+  }
+
+  status(): WorkerStatus {
+    this.#check();
+    return this.#w.status();
+  }
+
+  #check(): void {
+    if (this.#generation.alive && this.#w.generation === this.#generation) {
+      return;
+    }
+    throw new WorkerkitError(
+      "invalid_worker_state",
+      `this handle of ${this.#w.qualifiedName} belongs to an ended generation`,
+    );
+  }
+}
+
+function notBoolean(method: string): WorkerkitError {
+  return new WorkerkitError(
+    "invalid_argument",
+    `${method}() takes a boolean`,
+  );
+}

@@ -1,0 +1,1111 @@
+import { Aggregate } from "./aggregate.ts";
+import { Attempt, invoke } from "./attempt.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import type { Command, CommandRequest, CommandResult } from "./command.ts";
+import { DeadlineScheduler } from "./deadline_scheduler.ts";
+import { CommandRun, type DispatchHost } from "./dispatch.ts";
+import { Emitter, type Following } from "./emitter.ts";
+import { WorkerkitError, type WorkerkitErrorCode } from "./errors.ts";
+import type {
+  CommandEndEvent,
+  FailureKind,
+  RuntimeEventMap,
+} from "./events.ts";
+import { publicFailure } from "./failure.ts";
+import { LifecycleGate } from "./lifecycle_gate.ts";
+import {
+  Generation,
+  ManagedWorker,
+  type WorkerHost,
+} from "./managed_worker.ts";
+import {
+  validateCommandName,
+  validateRuntimeName,
+  validateWorkerName,
+} from "./names.ts";
+import type {
+  ReadinessPolicy,
+  RuntimeOptions,
+  WorkerDefaults,
+  WorkerRegistration,
+} from "./options.ts";
+import { delay } from "./retry/delay.ts";
+import { nextDelay } from "./retry/_next_delay.ts";
+import { SafeEventTarget } from "./safe_event_target.ts";
+import { cap, resolveSettings } from "./settings.ts";
+import type {
+  CommandInfo,
+  LifecycleState,
+  RuntimeStatus,
+  Transition,
+  WorkerSnapshot,
+} from "./status.ts";
+
+/** The optional last argument of every async operation, as with `fetch`. */
+export interface SignalOptions {
+  /** Cancels the operation; its deadline if it is an `AbortSignal.timeout`. */
+  signal?: AbortSignal;
+}
+
+const STARTABLE: ReadonlySet<LifecycleState> = new Set([
+  "registered",
+  "stopped",
+  "failed",
+]);
+const STOPPABLE: ReadonlySet<LifecycleState> = new Set([
+  "running",
+  "draining",
+  "failed",
+]);
+const REMOVABLE = STARTABLE;
+
+/**
+ * The runtime for a service's long-running workers: registration, lifecycle
+ * with deadlines, readiness, status, commands and events, for one service
+ * boundary. Lifecycle operations (`start*`, `drain*`, `stop*`, `shutdown`,
+ * `unregister`) run one at a time in call order; status reads, handle calls,
+ * idle waits and `dispatch` never wait for them.
+ *
+ * It is an `EventTarget`: listen for `transition`, `readiness`, `failure`,
+ * `commandstart`, `commandend`, `checkstart` and `checkend`
+ * ({@linkcode RuntimeEvent}s). A listener that throws is contained.
+ *
+ * @example A worker, started and shut down
+ * ```ts
+ * import { Runtime } from "@workerkit/core";
+ *
+ * const runtime = new Runtime({ name: "billing" });
+ * runtime.register({
+ *   name: "ingest",
+ *   description: "pulls orders from the broker",
+ *   worker: {
+ *     start: () => console.log("connected"),
+ *     stop: () => console.log("disconnected"),
+ *   },
+ * });
+ * await runtime.startAll();
+ * console.log(runtime.status().ready); // true
+ * await runtime.shutdown({ signal: AbortSignal.timeout(5_000) });
+ * ```
+ */
+export class Runtime extends SafeEventTarget {
+  /** The runtime's name. */
+  readonly name: string;
+  readonly #clock: Clock;
+  readonly #readinessPolicy: ReadinessPolicy;
+  readonly #commandConcurrency: number;
+  readonly #defaults: WorkerDefaults;
+  readonly #emitter: Emitter;
+  readonly #gate = new LifecycleGate();
+  readonly #aggregate = new Aggregate();
+  readonly #workers = new Map<string, ManagedWorker>();
+  readonly #order: ManagedWorker[] = [];
+  readonly #deadlines: DeadlineScheduler;
+  readonly #host: WorkerHost;
+  readonly #dispatchHost: DispatchHost;
+  #idleWaiters: Array<() => void> = [];
+  #inFlight = 0;
+  #admissionOpen = true;
+  #shutdown: Promise<void> | undefined;
+  #state: LifecycleState = "registered";
+  #ready = false;
+  #lastTransition: Transition | undefined;
+  #dispatchPrefix: string | undefined;
+  #dispatchCount = 0;
+
+  /**
+   * @param options The runtime's name and policies.
+   * @throws {WorkerkitError} `invalid_name` for a bad name, `invalid_argument` for a bad option.
+   */
+  constructor(options: RuntimeOptions) {
+    super();
+    if (options === null || typeof options !== "object") {
+      throw new WorkerkitError(
+        "invalid_argument",
+        "new Runtime() takes an options object with a name",
+      );
+    }
+    validateRuntimeName(options.name);
+    this.name = options.name;
+    this.#clock = options.clock ?? systemClock;
+    this.#readinessPolicy = readinessPolicy(options.readinessPolicy);
+    this.#commandConcurrency = cap(
+      "commandConcurrency",
+      options.commandConcurrency ?? 0,
+    );
+    this.#defaults = { ...options.defaults };
+    resolveSettings({}, this.#defaults);
+    this.#emitter = new Emitter(options.observer, {
+      listening: (type) => this.hasListeners(type),
+      dispatch: (event) => this.dispatchEvent(event),
+    });
+    this.#deadlines = new DeadlineScheduler(this.#clock);
+    this.#host = this.#workerHost();
+    this.#dispatchHost = this.#makeDispatchHost();
+  }
+
+  // ── Registration ──────────────────────────────────────────────────────
+
+  /**
+   * Registers a worker. Works at any time until shutdown begins; a new
+   * worker starts `registered`. Atomic: on error nothing changes.
+   *
+   * @throws {WorkerkitError} `invalid_name`, `invalid_argument`,
+   * `worker_already_registered`, `command_already_registered`, `runtime_shut_down`.
+   */
+  register(registration: WorkerRegistration): void {
+    if (this.#shutdown) throw new WorkerkitError("runtime_shut_down");
+    const w = this.#build(registration);
+    if (this.#workers.has(w.name)) {
+      throw new WorkerkitError(
+        "worker_already_registered",
+        `worker ${w.qualifiedName} is already registered`,
+      );
+    }
+    this.#workers.set(w.name, w);
+    this.#workers.set(w.qualifiedName, w);
+    this.#order.push(w);
+    this.#aggregate.count(w, 1);
+    this.#refresh();
+  }
+
+  /**
+   * Removes a worker that is `registered`, `stopped` or `failed` with
+   * nothing in flight.
+   *
+   * @throws {WorkerkitError} `worker_not_found`, `invalid_worker_state`, `runtime_shut_down`.
+   */
+  unregister(worker: string, options?: SignalOptions): Promise<void> {
+    return this.#lifecycle(options, () => {
+      const w = this.#require(worker);
+      if (!REMOVABLE.has(w.state) || w.inFlight > 0) {
+        throw stateError(w, "unregister");
+      }
+      this.#workers.delete(w.name);
+      this.#workers.delete(w.qualifiedName);
+      this.#order.splice(this.#order.indexOf(w), 1);
+      this.#aggregate.count(w, -1);
+      w.generation?.end();
+      this.#refresh();
+      return Promise.resolve();
+    });
+  }
+
+  // ── Lifecycle ─────────────────────────────────────────────────────────
+
+  /**
+   * Starts one worker from `registered`, `stopped` or `failed`, retrying
+   * failed attempts per its `startRetry`. Each attempt has its own
+   * `startTimeout`; the call returns by then even if the worker ignores its
+   * signal. Rejects with the final attempt's error.
+   */
+  start(worker: string, options?: SignalOptions): Promise<void> {
+    return this.#lifecycle(options, (preempt) => {
+      const w = this.#require(worker);
+      return this.#startWorker(w, options?.signal, preempt);
+    });
+  }
+
+  /**
+   * Starts every `registered`, `stopped` or `failed` worker in registration
+   * order; stops at the first failure without rolling back.
+   */
+  startAll(options?: SignalOptions): Promise<void> {
+    return this.#lifecycle(options, async (preempt) => {
+      for (const w of [...this.#order]) {
+        if (STARTABLE.has(w.state)) {
+          await this.#startWorker(w, options?.signal, preempt);
+        }
+      }
+    });
+  }
+
+  /**
+   * Drains a `running` worker: it stops being ready and admitting commands,
+   * and its `drainSignal` aborts. In-flight commands go on.
+   */
+  drain(worker: string, options?: SignalOptions): Promise<void> {
+    return this.#lifecycle(options, () => {
+      this.#drainWorker(this.#require(worker));
+      return Promise.resolve();
+    });
+  }
+
+  /** Drains every `running` worker. */
+  drainAll(options?: SignalOptions): Promise<void> {
+    return this.#lifecycle(options, () => {
+      for (const w of this.#order) {
+        if (w.state === "running") this.#drainWorker(w);
+      }
+      return Promise.resolve();
+    });
+  }
+
+  /**
+   * Drains every `running` worker, trying all of them.
+   *
+   * @throws {AggregateError} Of the drains that failed.
+   */
+  drainAllBestEffort(options?: SignalOptions): Promise<void> {
+    return this.#lifecycle(options, () => {
+      this.#drainAllNow();
+      return Promise.resolve();
+    });
+  }
+
+  /** Resolves when the worker has no command in flight. */
+  waitIdle(worker: string, options?: SignalOptions): Promise<void> {
+    let w: ManagedWorker;
+    try {
+      w = this.#require(worker);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (w.inFlight === 0) return Promise.resolve();
+    return waitFor(w.idleWaiters, options?.signal);
+  }
+
+  /** Resolves when no command is in flight anywhere in the runtime. */
+  waitAllIdle(options?: SignalOptions): Promise<void> {
+    if (this.#inFlight === 0) return Promise.resolve();
+    return waitFor(this.#idleWaiters, options?.signal);
+  }
+
+  /**
+   * Stops a `running`, `draining` or `failed` worker within its
+   * `stopTimeout`. Closes admission for that worker only; it neither waits
+   * for nor cancels in-flight commands (compose drain → waitIdle → stop).
+   */
+  stop(worker: string, options?: SignalOptions): Promise<void> {
+    return this.#lifecycle(options, (preempt) => {
+      const w = this.#require(worker);
+      return this.#stopWorker(w, options?.signal, preempt);
+    });
+  }
+
+  /**
+   * Closes runtime-wide admission, then stops every `running`, `draining`
+   * or `failed` worker in reverse registration order, continuing past
+   * failures. A later start reopens admission.
+   *
+   * @throws {AggregateError} Of the stops that failed.
+   */
+  stopAll(options?: SignalOptions): Promise<void> {
+    return this.#lifecycle(
+      options,
+      (preempt) => this.#stopAllNow(options?.signal, preempt),
+    );
+  }
+
+  /**
+   * Shuts the runtime down for good: closes admission, preempts the running
+   * lifecycle operation, drains, waits for in-flight commands, and stops
+   * every worker — all under `signal`. When `signal` aborts, it calls `stop`
+   * on every worker not yet stopped with an aborted signal (not awaited) and
+   * rejects with `deadline_exceeded` naming the phase. Pass a signal: without
+   * one a command that never settles holds shutdown forever.
+   *
+   * @throws {WorkerkitError} `deadline_exceeded` when `signal` aborts first.
+   * @throws {AggregateError} Of the stops that failed.
+   */
+  shutdown(options?: SignalOptions): Promise<void> {
+    const signal = signalOf(options);
+    this.#shutdown ??= this.#shutdownNow(signal);
+    if (!signal) return this.#shutdown;
+    const bound = new Attempt(this.#clock, Infinity, signal);
+    return bound.race(this.#shutdown, "shutdown").finally(() => bound.settle());
+  }
+
+  // ── Status ────────────────────────────────────────────────────────────
+
+  /** The aggregate status. O(1). */
+  status(): RuntimeStatus {
+    const status: RuntimeStatus = {
+      name: this.name,
+      state: this.#state,
+      ready: this.#ready,
+      inFlight: this.#inFlight,
+      workers: this.#aggregate.total,
+    };
+    if (this.#lastTransition) {
+      status.lastTransition = { ...this.#lastTransition };
+    }
+    return status;
+  }
+
+  /** Every worker, in registration order. */
+  workers(): WorkerSnapshot[] {
+    return this.#order.map(snapshot);
+  }
+
+  /** One worker by local or qualified name, or `undefined`. */
+  worker(worker: string): WorkerSnapshot | undefined {
+    const w = this.#workers.get(worker);
+    return w ? snapshot(w) : undefined;
+  }
+
+  /** A worker's commands sorted by name, or `undefined` for an unknown worker. */
+  commands(worker: string): CommandInfo[] | undefined {
+    const w = this.#workers.get(worker);
+    if (!w) return undefined;
+    return [...w.commands.values()].map(commandInfo).sort(byName);
+  }
+
+  // ── Commands ──────────────────────────────────────────────────────────
+
+  /**
+   * Runs a worker's command. Admission, in order: names valid, worker
+   * exists, command exists, runtime admitting, worker `running`, worker
+   * admitting, runtime cap, worker cap — refusals reject at once with their
+   * code (no queue). Each attempt has its own `commandTimeout`; the caller
+   * gets `deadline_exceeded` on time even if the handler ignores its signal.
+   */
+  dispatch(
+    request: CommandRequest,
+    options?: SignalOptions,
+  ): Promise<CommandResult> {
+    if (request === null || typeof request !== "object") {
+      return Promise.reject(
+        new WorkerkitError("invalid_argument", "dispatch() takes a request"),
+      );
+    }
+    const w = this.#workers.get(request.worker);
+    const command = w?.commands.get(request.name);
+    if (!w || !command) return Promise.reject(this.#lookupError(request));
+    let signal: AbortSignal | undefined;
+    if (options !== undefined) {
+      try {
+        signal = signalOf(options);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    let following: Following<CommandEndEvent> | undefined;
+    let dispatchId: string | undefined;
+    if (this.#emitter.wantsCommands()) {
+      dispatchId = this.#nextDispatchId();
+      following = this.#emitter.commandStart({
+        runtime: this.name,
+        worker: w.qualifiedName,
+        command: command.name,
+        dispatchId,
+        at: this.#at(),
+      });
+    }
+    const refusal = this.#admission(w);
+    if (refusal) {
+      return Promise.reject(
+        this.#refuse(w, command, refusal, following, dispatchId),
+      );
+    }
+    this.#inFlight++;
+    w.inFlight++;
+    return new CommandRun(
+      this.#dispatchHost,
+      w,
+      command,
+      request,
+      signal,
+      following,
+      dispatchId,
+    ).run();
+  }
+
+  // ── Internals: lifecycle ──────────────────────────────────────────────
+
+  #lifecycle(
+    options: SignalOptions | undefined,
+    op: (preempt: AbortSignal) => Promise<void>,
+  ): Promise<void> {
+    let signal: AbortSignal | undefined;
+    try {
+      signal = signalOf(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#gate.run((preempt) => invoke(() => op(preempt)), signal);
+  }
+
+  async #startWorker(
+    w: ManagedWorker,
+    signal: AbortSignal | undefined,
+    preempt: AbortSignal,
+  ): Promise<void> {
+    if (!STARTABLE.has(w.state)) throw stateError(w, "start");
+    this.#admissionOpen = true;
+    this.#change(w, () => {
+      w.state = "starting";
+      w.ready = w.accepting = w.stalled = false;
+    });
+    for (let failures = 1;; failures++) {
+      const generation = this.#newGeneration(w);
+      const attempt = new Attempt(
+        this.#clock,
+        w.settings.startTimeout,
+        signal,
+        preempt,
+      );
+      const ctx = {
+        signal: attempt.signal,
+        drainSignal: generation.drain.signal,
+        worker: generation.handle,
+      };
+      const work = this.#afterPending(
+        w,
+        attempt.signal,
+        () => w.worker.start(ctx),
+      );
+      try {
+        await attempt.race(work, `start of ${w.qualifiedName}`);
+        attempt.settle();
+        this.#started(w, generation);
+        return;
+      } catch (error) {
+        attempt.settle();
+        this.#recordFailure(w, error, "lifecycle", failures);
+        const wait = attempt.signal.aborted && !attempt.timedOut
+          ? undefined
+          : nextDelay(w.settings.startRetry, failures, error);
+        if (wait !== undefined) {
+          generation.end();
+          const retried = await delay(wait, {
+            signal: anySignal(signal, preempt),
+            clock: this.#clock,
+          }).then(() => true, () => false);
+          if (retried) continue;
+        }
+        this.#change(w, () => {
+          w.state = "failed";
+          w.ready = w.accepting = false;
+        });
+        throw error;
+      }
+    }
+  }
+
+  #started(w: ManagedWorker, generation: Generation): void {
+    const reported = generation.startFailure;
+    this.#change(w, () => {
+      if (reported) {
+        w.state = "failed";
+        w.ready = w.accepting = false;
+        return;
+      }
+      w.state = "running";
+      if (!generation.readySet) w.ready = w.settings.readyOnStart;
+      if (!generation.acceptingSet) {
+        w.accepting = w.settings.acceptingWorkOnStart;
+      }
+      w.lastFailure = undefined;
+    });
+  }
+
+  #drainWorker(w: ManagedWorker): void {
+    if (w.state !== "running") throw stateError(w, "drain");
+    w.generation?.drain.abort();
+    this.#change(w, () => {
+      w.state = "draining";
+      w.ready = w.accepting = false;
+    });
+  }
+
+  #drainAllNow(): void {
+    const errors: unknown[] = [];
+    for (const w of this.#order) {
+      if (w.state !== "running") continue;
+      try {
+        this.#drainWorker(w);
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (errors.length > 0) {
+      throw new AggregateError(errors, `${errors.length} drain(s) failed`);
+    }
+  }
+
+  async #stopWorker(
+    w: ManagedWorker,
+    signal: AbortSignal | undefined,
+    preempt: AbortSignal | undefined,
+  ): Promise<void> {
+    if (!STOPPABLE.has(w.state)) throw stateError(w, "stop");
+    const generation = w.generation ?? this.#newGeneration(w);
+    generation.drain.abort();
+    this.#change(w, () => {
+      w.state = "stopping";
+      w.ready = w.accepting = false;
+    });
+    const attempt = new Attempt(
+      this.#clock,
+      w.settings.stopTimeout,
+      signal,
+      preempt,
+    );
+    const ctx = {
+      signal: attempt.signal,
+      drainSignal: generation.drain.signal,
+      worker: generation.handle,
+    };
+    const work = this.#afterPending(
+      w,
+      attempt.signal,
+      () => w.worker.stop(ctx),
+    );
+    try {
+      await attempt.race(work, `stop of ${w.qualifiedName}`);
+    } catch (error) {
+      this.#recordFailure(w, error, "lifecycle");
+      this.#stopped(w, generation, "failed");
+      throw error;
+    } finally {
+      attempt.settle();
+    }
+    this.#stopped(w, generation, "stopped");
+  }
+
+  #stopped(
+    w: ManagedWorker,
+    generation: Generation,
+    to: "stopped" | "failed",
+  ): void {
+    generation.end();
+    if (w.generation !== generation || w.state !== "stopping") return;
+    this.#change(w, () => {
+      w.state = to;
+    });
+  }
+
+  async #stopAllNow(
+    signal: AbortSignal | undefined,
+    preempt: AbortSignal | undefined,
+  ): Promise<void> {
+    this.#admissionOpen = false;
+    const errors: unknown[] = [];
+    for (const w of [...this.#order].reverse()) {
+      if (signal?.aborted) break;
+      if (!STOPPABLE.has(w.state)) continue;
+      try {
+        await this.#stopWorker(w, signal, preempt);
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (errors.length > 0) {
+      throw new AggregateError(errors, `${errors.length} stop(s) failed`);
+    }
+  }
+
+  async #shutdownNow(signal: AbortSignal | undefined): Promise<void> {
+    this.#admissionOpen = false;
+    this.#refresh();
+    const bound = new Attempt(this.#clock, Infinity, signal);
+    const preempted = this.#gate.close(() =>
+      new WorkerkitError("runtime_shut_down")
+    );
+    let phase = "preempt";
+    try {
+      await bound.race(preempted, "shutdown");
+      phase = "drain";
+      try {
+        this.#drainAllNow();
+      } catch {
+        // A drain that fails does not stop shutdown; stop follows anyway.
+      }
+      phase = "idle";
+      await bound.race(this.waitAllIdle(), "shutdown");
+      phase = "stop";
+      await this.#stopAllNow(bound.signal, undefined);
+      if (bound.signal.aborted) throw bound.signal.reason;
+    } catch (error) {
+      if (!bound.signal.aborted) throw error;
+      this.#forceStopAll();
+      preempted.then(() => this.#forceStopAll());
+      throw new WorkerkitError(
+        "deadline_exceeded",
+        `shutdown of runtime ${this.name} exceeded its deadline in the ${phase} phase`,
+        { cause: bound.signal.reason },
+      );
+    } finally {
+      bound.settle();
+      this.#deadlines.dispose();
+    }
+  }
+
+  /**
+   * Calls `stop` with an aborted signal on every worker not yet stopped, so
+   * their cleanup begins at once; tracked, not awaited.
+   */
+  #forceStopAll(): void {
+    const aborted = AbortSignal.abort(
+      new DOMException("shutdown deadline exceeded", "TimeoutError"),
+    );
+    for (const w of [...this.#order].reverse()) {
+      if (!STOPPABLE.has(w.state)) continue;
+      const generation = w.generation ?? this.#newGeneration(w);
+      generation.drain.abort();
+      this.#change(w, () => {
+        w.state = "stopping";
+        w.ready = w.accepting = false;
+      });
+      const ctx = {
+        signal: aborted,
+        drainSignal: generation.drain.signal,
+        worker: generation.handle,
+      };
+      const work = invoke(() => w.worker.stop(ctx));
+      w.pending = work.then(
+        () => this.#stopped(w, generation, "stopped"),
+        (error: unknown) => {
+          if (generation === w.generation && generation.alive) {
+            this.#recordFailure(w, error, "lifecycle");
+          }
+          this.#stopped(w, generation, "failed");
+        },
+      );
+    }
+  }
+
+  /** Runs `fn` once the worker's previous start or stop has settled. */
+  #afterPending(
+    w: ManagedWorker,
+    signal: AbortSignal,
+    fn: () => void | Promise<void>,
+  ): Promise<void> {
+    const previous = w.pending;
+    const work = previous
+      ? previous.then(() => {
+        if (signal.aborted) throw signal.reason;
+        return fn();
+      })
+      : invoke(fn);
+    w.pending = work.then(noop, noop);
+    return work;
+  }
+
+  #newGeneration(w: ManagedWorker): Generation {
+    w.generation?.end();
+    const generation = new Generation(this.#host, w);
+    w.generation = generation;
+    return generation;
+  }
+
+  // ── Internals: state, readiness, events ───────────────────────────────
+
+  /**
+   * Applies a change to one worker: its contribution leaves the aggregate,
+   * `apply` runs, it comes back (O(1)), and the events follow.
+   */
+  #change(w: ManagedWorker, apply: () => void, reason?: string): void {
+    const from = w.state;
+    const wasReady = w.effectiveReady;
+    this.#aggregate.count(w, -1);
+    apply();
+    this.#aggregate.count(w, 1);
+    if (w.state !== from) {
+      const at = this.#at();
+      w.lastTransition = reason
+        ? { from, to: w.state, at, reason }
+        : { from, to: w.state, at };
+      const e = {
+        runtime: this.name,
+        worker: w.qualifiedName,
+        ...w.lastTransition,
+      };
+      this.#emitter.transition(e);
+    }
+    if (w.effectiveReady !== wasReady) {
+      this.#emitter.readiness({
+        runtime: this.name,
+        worker: w.qualifiedName,
+        ready: w.effectiveReady,
+        at: this.#at(),
+      });
+    }
+    this.#refresh(reason);
+  }
+
+  /** Recomputes the runtime's state and readiness and reports changes. */
+  #refresh(reason?: string): void {
+    const state = this.#aggregate.state();
+    if (state !== this.#state) {
+      const at = this.#at();
+      const t: Transition = reason
+        ? { from: this.#state, to: state, at, reason }
+        : { from: this.#state, to: state, at };
+      this.#state = state;
+      this.#lastTransition = t;
+      this.#emitter.transition({ runtime: this.name, ...t });
+    }
+    const ready = !this.#shutdown &&
+      this.#aggregate.ready(this.#readinessPolicy);
+    if (ready !== this.#ready) {
+      this.#ready = ready;
+      this.#emitter.readiness({ runtime: this.name, ready, at: this.#at() });
+    }
+  }
+
+  #recordFailure(
+    w: ManagedWorker,
+    error: unknown,
+    kind: FailureKind,
+    attempt?: number,
+  ): void {
+    const failure = publicFailure(error, "lifecycle");
+    const at = this.#at();
+    w.lastFailure = { code: failure.code, message: failure.message, at };
+    this.#emitter.failure({
+      runtime: this.name,
+      worker: w.qualifiedName,
+      kind,
+      code: failure.code,
+      message: failure.message,
+      ...(attempt === undefined ? {} : { attempt }),
+      cause: error,
+      at,
+    });
+  }
+
+  #workerHost(): WorkerHost {
+    return {
+      setReady: (w, ready) => {
+        if (w.state !== "starting" && w.state !== "running") return;
+        this.#change(w, () => {
+          w.ready = ready;
+        });
+      },
+      setAcceptingWork: (w, accepting) => {
+        if (w.state === "starting" || w.state === "running") {
+          w.accepting = accepting;
+        }
+      },
+      reportFailure: (w, error) => this.#reportFailure(w, error),
+      heartbeat: () => {},
+    };
+  }
+
+  #reportFailure(w: ManagedWorker, error: unknown): void {
+    this.#recordFailure(w, error, "background");
+    if (w.state === "starting") {
+      w.generation!.startFailure = { error };
+      return;
+    }
+    if (w.state !== "running" && w.state !== "draining") return;
+    this.#change(w, () => {
+      w.state = "failed";
+      w.ready = w.accepting = false;
+    });
+  }
+
+  // ── Internals: commands ───────────────────────────────────────────────
+
+  #admission(w: ManagedWorker): WorkerkitErrorCode | undefined {
+    if (
+      !this.#admissionOpen || this.#shutdown || this.#aggregate.failingRuntime
+    ) {
+      return "runtime_not_accepting_work";
+    }
+    if (w.state !== "running") return "invalid_worker_state";
+    if (!w.accepting) return "worker_not_accepting_work";
+    const runtimeCap = this.#commandConcurrency;
+    if (runtimeCap > 0 && this.#inFlight >= runtimeCap) {
+      return "runtime_saturated";
+    }
+    const workerCap = w.settings.commandConcurrency;
+    if (workerCap > 0 && w.inFlight >= workerCap) return "worker_saturated";
+    return undefined;
+  }
+
+  #refuse(
+    w: ManagedWorker,
+    command: Command,
+    code: WorkerkitErrorCode,
+    following: Following<CommandEndEvent> | undefined,
+    dispatchId: string | undefined,
+  ): WorkerkitError {
+    const error = new WorkerkitError(
+      code,
+      `${command.name} on ${w.qualifiedName} refused: ${code}`,
+    );
+    following?.end({
+      runtime: this.name,
+      worker: w.qualifiedName,
+      command: command.name,
+      dispatchId: dispatchId ?? "",
+      at: this.#at(),
+      ok: false,
+      attempts: 0,
+      durationMs: 0,
+      code,
+      message: publicFailure(error, "command").message,
+      cause: error,
+    });
+    return error;
+  }
+
+  #makeDispatchHost(): DispatchHost {
+    return {
+      name: this.name,
+      clock: this.#clock,
+      deadlines: this.#deadlines,
+      nextDispatchId: () => this.#nextDispatchId(),
+      commandFailed: (run, error) => this.#commandFailed(run, error),
+      release: (w) => this.#release(w),
+      mayRetry: () => true,
+    };
+  }
+
+  #commandFailed(run: CommandRun, error: unknown): void {
+    const failure = publicFailure(error, "command");
+    const at = this.#at();
+    const w = run.w;
+    if (w.generation === run.generation) {
+      w.lastCommandFailure = {
+        code: failure.code,
+        message: failure.message,
+        at,
+        command: run.command.name,
+      };
+    }
+    this.#emitter.failure({
+      runtime: this.name,
+      worker: w.qualifiedName,
+      kind: "command",
+      code: failure.code,
+      message: failure.message,
+      command: run.command.name,
+      attempt: run.attempts,
+      cause: error,
+      at,
+    });
+  }
+
+  #release(w: ManagedWorker): void {
+    w.inFlight--;
+    this.#inFlight--;
+    if (w.inFlight === 0 && w.idleWaiters.length > 0) {
+      wake(w.idleWaiters.splice(0));
+    }
+    if (this.#inFlight === 0 && this.#idleWaiters.length > 0) {
+      wake(this.#idleWaiters.splice(0));
+    }
+  }
+
+  /**
+   * A process-unique id: a random prefix per runtime and a counter, which
+   * costs far less than a UUID per dispatch and still never repeats.
+   */
+  #nextDispatchId(): string {
+    this.#dispatchPrefix ??= crypto.randomUUID().slice(0, 8);
+    return `${this.#dispatchPrefix}-${(++this.#dispatchCount).toString(36)}`;
+  }
+
+  /** The refusal for a request whose worker or command was not found. */
+  #lookupError(request: CommandRequest): WorkerkitError {
+    try {
+      checkWorkerRef(request.worker);
+      validateCommandName(request.name);
+    } catch (error) {
+      return error as WorkerkitError;
+    }
+    if (!this.#workers.has(request.worker)) {
+      return new WorkerkitError(
+        "worker_not_found",
+        `no worker ${request.worker} in runtime ${this.name}`,
+      );
+    }
+    return new WorkerkitError(
+      "command_not_found",
+      `no command ${request.name} on worker ${request.worker}`,
+    );
+  }
+
+  // ── Internals: registration ───────────────────────────────────────────
+
+  #build(registration: WorkerRegistration): ManagedWorker {
+    if (registration === null || typeof registration !== "object") {
+      throw new WorkerkitError(
+        "invalid_argument",
+        "register() takes a worker registration object",
+      );
+    }
+    const { name, description, worker } = registration;
+    validateWorkerName(name);
+    if (description !== undefined && typeof description !== "string") {
+      throw new WorkerkitError(
+        "invalid_argument",
+        "description must be a string",
+      );
+    }
+    if (
+      worker === null || typeof worker !== "object" ||
+      typeof worker.start !== "function" || typeof worker.stop !== "function"
+    ) {
+      throw new WorkerkitError(
+        "invalid_argument",
+        `worker ${name} must have start(ctx) and stop(ctx) methods`,
+      );
+    }
+    const commands = commandMap(name, registration.commands);
+    const settings = resolveSettings(registration, this.#defaults);
+    return new ManagedWorker(
+      name,
+      `${this.name}/${name}`,
+      description,
+      worker,
+      commands,
+      settings,
+    );
+  }
+
+  #require(ref: string): ManagedWorker {
+    const w = this.#workers.get(ref);
+    if (w) return w;
+    checkWorkerRef(ref);
+    throw new WorkerkitError(
+      "worker_not_found",
+      `no worker ${ref} in runtime ${this.name}`,
+    );
+  }
+
+  #at(): string {
+    return new Date(this.#clock.now()).toISOString();
+  }
+}
+
+function commandMap(
+  worker: string,
+  commands: readonly Command[] | undefined,
+): Map<string, Command> {
+  const map = new Map<string, Command>();
+  if (commands === undefined) return map;
+  if (!Array.isArray(commands)) {
+    throw new WorkerkitError("invalid_argument", "commands must be an array");
+  }
+  for (const command of commands) {
+    if (command === null || typeof command !== "object") {
+      throw new WorkerkitError(
+        "invalid_argument",
+        "each command must be an object",
+      );
+    }
+    validateCommandName(command.name);
+    if (typeof command.handler !== "function") {
+      throw new WorkerkitError(
+        "invalid_argument",
+        `command ${command.name} needs a handler function`,
+      );
+    }
+    if (map.has(command.name)) {
+      throw new WorkerkitError(
+        "command_already_registered",
+        `command ${command.name} is registered twice on worker ${worker}`,
+      );
+    }
+    map.set(command.name, { ...command });
+  }
+  return map;
+}
+
+/** Throws `invalid_name` unless `ref` is a valid local or qualified worker name. */
+function checkWorkerRef(ref: unknown): void {
+  if (typeof ref !== "string") {
+    validateWorkerName(ref);
+    return;
+  }
+  const slash = ref.indexOf("/");
+  if (slash < 0) {
+    validateWorkerName(ref);
+    return;
+  }
+  validateRuntimeName(ref.slice(0, slash));
+  validateWorkerName(ref.slice(slash + 1));
+}
+
+function stateError(w: ManagedWorker, operation: string): WorkerkitError {
+  return new WorkerkitError(
+    "invalid_worker_state",
+    `cannot ${operation} ${w.qualifiedName} while it is ${w.state}${
+      w.inFlight > 0 ? ` with ${w.inFlight} command(s) in flight` : ""
+    }`,
+  );
+}
+
+function readinessPolicy(value: unknown): ReadinessPolicy {
+  if (value === undefined) return "contributing";
+  if (value === "contributing" || value === "all") return value;
+  throw new WorkerkitError(
+    "invalid_argument",
+    'readinessPolicy must be "contributing" or "all"',
+  );
+}
+
+function signalOf(options: SignalOptions | undefined): AbortSignal | undefined {
+  if (options === undefined) return undefined;
+  if (options === null || typeof options !== "object") {
+    throw new WorkerkitError("invalid_argument", "options must be an object");
+  }
+  const { signal } = options;
+  if (signal === undefined || signal instanceof AbortSignal) return signal;
+  throw new WorkerkitError("invalid_argument", "signal must be an AbortSignal");
+}
+
+function anySignal(
+  ...signals: Array<AbortSignal | undefined>
+): AbortSignal | undefined {
+  const present = signals.filter((s): s is AbortSignal => s !== undefined);
+  if (present.length < 2) return present[0];
+  return AbortSignal.any(present);
+}
+
+function waitFor(
+  waiters: Array<() => void>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => {
+      const index = waiters.indexOf(done);
+      if (index >= 0) waiters.splice(index, 1);
+      reject(signal?.reason);
+    };
+    const done = (): void => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    waiters.push(done);
+  });
+}
+
+function wake(waiters: Array<() => void>): void {
+  for (const resolve of waiters) resolve();
+}
+
+function snapshot(w: ManagedWorker): WorkerSnapshot {
+  const s: WorkerSnapshot = {
+    name: w.name,
+    qualifiedName: w.qualifiedName,
+    status: w.status(),
+  };
+  if (w.description !== undefined) s.description = w.description;
+  return s;
+}
+
+function commandInfo(command: Command): CommandInfo {
+  const info: CommandInfo = { name: command.name };
+  if (command.description !== undefined) info.description = command.description;
+  if (command.payloadKind !== undefined) info.payloadKind = command.payloadKind;
+  if (command.idempotent !== undefined) info.idempotent = command.idempotent;
+  if (command.dangerous !== undefined) info.dangerous = command.dangerous;
+  return info;
+}
+
+function byName(a: { name: string }, b: { name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+function noop(): void {}
+
+/** The names a `Runtime` dispatches as `EventTarget` event types. */
+export type RuntimeEventType = keyof RuntimeEventMap;
