@@ -107,6 +107,7 @@ export class Runtime extends SafeEventTarget {
   #inFlight = 0;
   #admissionOpen = true;
   #shutdown: Promise<void> | undefined;
+  #shuttingDown = false;
   #state: LifecycleState = "registered";
   #ready = false;
   #lastTransition: Transition | undefined;
@@ -154,7 +155,7 @@ export class Runtime extends SafeEventTarget {
    * `worker_already_registered`, `command_already_registered`, `runtime_shut_down`.
    */
   register(registration: WorkerRegistration): void {
-    if (this.#shutdown) throw new WorkerkitError("runtime_shut_down");
+    if (this.#shuttingDown) throw new WorkerkitError("runtime_shut_down");
     const w = this.#build(registration);
     if (this.#workers.has(w.name)) {
       throw new WorkerkitError(
@@ -309,11 +310,27 @@ export class Runtime extends SafeEventTarget {
    * @throws {AggregateError} Of the stops that failed.
    */
   shutdown(options?: SignalOptions): Promise<void> {
-    const signal = signalOf(options);
-    this.#shutdown ??= this.#shutdownNow(signal);
+    let signal: AbortSignal | undefined;
+    try {
+      signal = signalOf(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (!this.#shutdown) {
+      this.#shutdown = this.#shutdownNow(signal);
+      return this.#shutdown;
+    }
     if (!signal) return this.#shutdown;
+    // A later caller waits for the shutdown under way, bounded by its own signal.
     const bound = new Attempt(this.#clock, Infinity, signal);
-    return bound.race(this.#shutdown, "shutdown").finally(() => bound.settle());
+    return bound.race(this.#shutdown, "shutdown").catch((error) => {
+      if (!bound.signal.aborted) throw error;
+      throw new WorkerkitError(
+        "deadline_exceeded",
+        `shutdown of runtime ${this.name} exceeded the caller's deadline`,
+        { cause: bound.signal.reason },
+      );
+    }).finally(() => bound.settle());
   }
 
   // ── Status ────────────────────────────────────────────────────────────
@@ -547,11 +564,7 @@ export class Runtime extends SafeEventTarget {
       drainSignal: generation.drain.signal,
       worker: generation.handle,
     };
-    const work = this.#afterPending(
-      w,
-      attempt.signal,
-      () => w.worker.stop(ctx),
-    );
+    const work = this.#alongsidePending(w, () => w.worker.stop(ctx));
     try {
       await attempt.race(work, `stop of ${w.qualifiedName}`);
     } catch (error) {
@@ -597,6 +610,7 @@ export class Runtime extends SafeEventTarget {
   }
 
   async #shutdownNow(signal: AbortSignal | undefined): Promise<void> {
+    this.#shuttingDown = true;
     this.#admissionOpen = false;
     this.#refresh();
     const bound = new Attempt(this.#clock, Infinity, signal);
@@ -653,8 +667,7 @@ export class Runtime extends SafeEventTarget {
         drainSignal: generation.drain.signal,
         worker: generation.handle,
       };
-      const work = invoke(() => w.worker.stop(ctx));
-      w.pending = work.then(
+      this.#alongsidePending(w, () => w.worker.stop(ctx)).then(
         () => this.#stopped(w, generation, "stopped"),
         (error: unknown) => {
           if (generation === w.generation && generation.alive) {
@@ -666,7 +679,10 @@ export class Runtime extends SafeEventTarget {
     }
   }
 
-  /** Runs `fn` once the worker's previous start or stop has settled. */
+  /**
+   * Runs a start once the worker's previous start or stop has settled, even
+   * one whose caller gave up on it, so two generations never overlap.
+   */
   #afterPending(
     w: ManagedWorker,
     signal: AbortSignal,
@@ -680,6 +696,24 @@ export class Runtime extends SafeEventTarget {
       })
       : invoke(fn);
     w.pending = work.then(noop, noop);
+    return work;
+  }
+
+  /**
+   * Runs a stop at once: it is how an abandoned start of the same
+   * generation gets cleaned up, so it must not wait for it. The next start
+   * waits for both.
+   */
+  #alongsidePending(
+    w: ManagedWorker,
+    fn: () => void | Promise<void>,
+  ): Promise<void> {
+    const previous = w.pending;
+    const work = invoke(fn);
+    const settled = work.then(noop, noop);
+    w.pending = previous
+      ? Promise.all([previous, settled]).then(noop)
+      : settled;
     return work;
   }
 
@@ -737,7 +771,7 @@ export class Runtime extends SafeEventTarget {
       this.#lastTransition = t;
       this.#emitter.transition({ runtime: this.name, ...t });
     }
-    const ready = !this.#shutdown &&
+    const ready = !this.#shuttingDown &&
       this.#aggregate.ready(this.#readinessPolicy);
     if (ready !== this.#ready) {
       this.#ready = ready;
