@@ -75,6 +75,17 @@ export { WorkerkitError } from "./src/errors.ts";
 export type { WorkerkitErrorCode } from "./src/errors.ts";
 export { OperationalFailure } from "./src/operational_failure.ts";
 export { publicFailure } from "./src/failure.ts";
+export { commandFromOps } from "./src/ops/command_from_ops.ts";
+export type {
+  OpsCommandHandler,
+  OpsCommandRequest,
+  OpsCommandResult,
+} from "./src/ops/command_from_ops.ts";
+export { OpsCommandError } from "./src/ops/ops_command_error.ts";
+export type {
+  OpsFailure,
+  OpsFailureKind,
+} from "./src/ops/ops_command_error.ts";
 export type { FailureContext, PublicFailure } from "./src/failure.ts";
 export {
   validateCommandName,
