@@ -59,6 +59,9 @@ export class DeadlineScheduler {
     this.#clock.clearTimeout(this.#idleCheck);
     this.#timer = this.#idleCheck = undefined;
     this.#armedAt = Infinity;
+    for (const queue of this.#queues.values()) {
+      for (const deadline of queue.items) deadline.onExpire = undefined;
+    }
     this.#queues.clear();
     this.#size = 0;
   }

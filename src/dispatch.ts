@@ -83,7 +83,7 @@ export class CommandRun {
         const canceled = this.signal?.aborted && error === this.signal.reason;
         if (!canceled) this.host.commandFailed(this, error);
         const wait = this.#retryDelay(error);
-        if (wait === undefined) throw this.#finish(error);
+        if (wait === undefined) throw this.#finish(this.#finalError(error));
         try {
           await delay(wait, { signal: this.signal, clock: this.host.clock });
         } catch (reason) {
@@ -158,6 +158,16 @@ export class CommandRun {
   /** Set when the retry budget, not the policy, ended retrying. */
   budgetExhausted = false;
 
+  /** The error the caller gets: the last one, or the budget's refusal wrapping it. */
+  #finalError(error: unknown): unknown {
+    if (!this.budgetExhausted) return error;
+    return new WorkerkitError(
+      "retry_budget_exhausted",
+      `${this.command.name} was not retried: the retry budget is spent`,
+      { cause: error },
+    );
+  }
+
   #settled(ctx: AttemptContext): void {
     if (!ctx.settle()) return;
     this.#outstanding--;
@@ -181,9 +191,7 @@ export class CommandRun {
       durationMs: this.host.clock.now() - this.startedAt,
     };
     if (!ok) {
-      const failure = this.budgetExhausted
-        ? { code: "retry_budget_exhausted", message: "retry budget exhausted" }
-        : publicFailure(error, "command");
+      const failure = publicFailure(error, "command");
       e.code = failure.code;
       e.message = failure.message;
       e.cause = error;

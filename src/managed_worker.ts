@@ -10,6 +10,9 @@ import type {
   WorkerStatus,
 } from "./status.ts";
 import type { Worker, WorkerHandle } from "./worker.ts";
+import { INTERNALS, type WorkerInternals } from "./worker_internals.ts";
+import type { RestartIntensity } from "./restart_intensity.ts";
+import type { StallWatchdog } from "./stall_watchdog.ts";
 
 /** What a handle may ask of the runtime; the runtime implements it. */
 export interface WorkerHost {
@@ -17,6 +20,7 @@ export interface WorkerHost {
   setAcceptingWork(w: ManagedWorker, accepting: boolean): void;
   reportFailure(w: ManagedWorker, error: unknown): void;
   heartbeat(w: ManagedWorker): void;
+  internals(w: ManagedWorker, generation: Generation): WorkerInternals;
 }
 
 /**
@@ -69,6 +73,10 @@ export class ManagedWorker implements Contribution {
   generation: Generation | undefined;
   /** The last start or stop work, tracked even after its caller gave up. */
   pending: Promise<void> | undefined;
+  /** Supervision's restart intensity, when a restart policy is set. */
+  intensity: RestartIntensity | undefined;
+  /** The stall watchdog, when a stallTimeout is set. */
+  watchdog: StallWatchdog | undefined;
   /** Resolvers of `waitIdle` callers. */
   idleWaiters: Array<() => void> = [];
 
@@ -167,6 +175,11 @@ class GenerationHandle implements WorkerHandle {
   status(): WorkerStatus {
     this.#check();
     return this.#w.status();
+  }
+
+  /** Internal services for the built-in workers. */
+  get [INTERNALS](): WorkerInternals {
+    return this.#host.internals(this.#w, this.#generation);
   }
 
   #check(): void {

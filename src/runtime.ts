@@ -11,7 +11,7 @@ import type {
   FailureKind,
   RuntimeEventMap,
 } from "./events.ts";
-import { publicFailure } from "./failure.ts";
+import { type FailureContext, publicFailure } from "./failure.ts";
 import { LifecycleGate } from "./lifecycle_gate.ts";
 import {
   Generation,
@@ -32,6 +32,10 @@ import type {
 import { delay } from "./retry/delay.ts";
 import { nextDelay } from "./retry/_next_delay.ts";
 import { SafeEventTarget } from "./safe_event_target.ts";
+import { RetryBudget } from "./retry_budget.ts";
+import { RestartIntensity } from "./restart_intensity.ts";
+import { StallWatchdog } from "./stall_watchdog.ts";
+import { OperationalFailure } from "./operational_failure.ts";
 import { cap, resolveSettings } from "./settings.ts";
 import type {
   CommandInfo,
@@ -111,6 +115,8 @@ export class Runtime extends SafeEventTarget {
   #state: LifecycleState = "registered";
   #ready = false;
   #lastTransition: Transition | undefined;
+  readonly #budget: RetryBudget | undefined;
+  readonly #livenessWatched = new Set<ManagedWorker>();
   #dispatchPrefix: string | undefined;
   #dispatchCount = 0;
 
@@ -141,6 +147,9 @@ export class Runtime extends SafeEventTarget {
       dispatch: (event) => this.dispatchEvent(event),
     });
     this.#deadlines = new DeadlineScheduler(this.#clock);
+    this.#budget = options.retryBudget === undefined
+      ? undefined
+      : new RetryBudget(options.retryBudget, this.#clock);
     this.#host = this.#workerHost();
     this.#dispatchHost = this.#makeDispatchHost();
   }
@@ -166,6 +175,7 @@ export class Runtime extends SafeEventTarget {
     this.#workers.set(w.name, w);
     this.#workers.set(w.qualifiedName, w);
     this.#order.push(w);
+    if (w.settings.livenessOnStall) this.#livenessWatched.add(w);
     this.#aggregate.count(w, 1);
     this.#refresh();
   }
@@ -185,6 +195,7 @@ export class Runtime extends SafeEventTarget {
       this.#workers.delete(w.name);
       this.#workers.delete(w.qualifiedName);
       this.#order.splice(this.#order.indexOf(w), 1);
+      this.#livenessWatched.delete(w);
       this.#aggregate.count(w, -1);
       w.generation?.end();
       this.#refresh();
@@ -350,6 +361,18 @@ export class Runtime extends SafeEventTarget {
     return status;
   }
 
+  /**
+   * Liveness for a `/livez` probe: false while a worker registered with
+   * `livenessOnStall: true` is stalled, so Kubernetes restarts a pod whose
+   * worker is wedged. O(number of such workers).
+   */
+  live(): boolean {
+    for (const w of this.#livenessWatched) {
+      if (w.stalled) return false;
+    }
+    return true;
+  }
+
   /** Every worker, in registration order. */
   workers(): WorkerSnapshot[] {
     return this.#order.map(snapshot);
@@ -417,6 +440,7 @@ export class Runtime extends SafeEventTarget {
     }
     this.#inFlight++;
     w.inFlight++;
+    this.#budget?.first();
     return new CommandRun(
       this.#dispatchHost,
       w,
@@ -452,8 +476,27 @@ export class Runtime extends SafeEventTarget {
     this.#admissionOpen = true;
     this.#change(w, () => {
       w.state = "starting";
-      w.ready = w.accepting = w.stalled = false;
+      w.ready = w.accepting = false;
     });
+    try {
+      await this.#startAttempts(w, signal, preempt);
+    } catch (error) {
+      this.#fail(w);
+      throw error;
+    }
+  }
+
+  /**
+   * Runs start attempts, each its own generation with its own deadline,
+   * retrying per `startRetry` (and the retry budget). On success the worker
+   * is running; on failure it stays `starting` for the caller to settle.
+   */
+  async #startAttempts(
+    w: ManagedWorker,
+    signal: AbortSignal | undefined,
+    preempt: AbortSignal,
+  ): Promise<void> {
+    this.#budget?.first();
     for (let failures = 1;; failures++) {
       const generation = this.#newGeneration(w);
       const attempt = new Attempt(
@@ -480,40 +523,150 @@ export class Runtime extends SafeEventTarget {
       } catch (error) {
         attempt.settle();
         this.#recordFailure(w, error, "lifecycle", failures);
-        const wait = attempt.signal.aborted && !attempt.timedOut
+        const canceled = attempt.signal.aborted && !attempt.timedOut;
+        const wait = canceled
           ? undefined
           : nextDelay(w.settings.startRetry, failures, error);
-        if (wait !== undefined) {
-          generation.end();
-          const retried = await delay(wait, {
-            signal: anySignal(signal, preempt),
-            clock: this.#clock,
-          }).then(() => true, () => false);
-          if (retried) continue;
+        if (wait === undefined) throw error;
+        if (this.#budget && !this.#budget.tryRetry()) {
+          throw new WorkerkitError(
+            "retry_budget_exhausted",
+            `start of ${w.qualifiedName} was not retried: the retry budget is spent`,
+            { cause: error },
+          );
         }
-        this.#change(w, () => {
-          w.state = "failed";
-          w.ready = w.accepting = false;
+        generation.end();
+        await delay(wait, {
+          signal: anySignal(signal, preempt),
+          clock: this.#clock,
+        }).catch(() => {
+          throw error;
         });
-        throw error;
       }
     }
   }
 
   #started(w: ManagedWorker, generation: Generation): void {
     const reported = generation.startFailure;
+    if (reported) {
+      if (this.#mayRestart(w)) this.#failAndRestart(w, reported.error);
+      else this.#fail(w);
+      return;
+    }
     this.#change(w, () => {
-      if (reported) {
-        w.state = "failed";
-        w.ready = w.accepting = false;
-        return;
-      }
       w.state = "running";
       if (!generation.readySet) w.ready = w.settings.readyOnStart;
       if (!generation.acceptingSet) {
         w.accepting = w.settings.acceptingWorkOnStart;
       }
       w.lastFailure = undefined;
+    });
+    w.watchdog?.arm();
+  }
+
+  #fail(w: ManagedWorker): void {
+    this.#change(w, () => {
+      w.state = "failed";
+      w.ready = w.accepting = false;
+    });
+  }
+
+  // ── Internals: supervision ────────────────────────────────────────────
+
+  /** Whether supervision restarts this worker now. */
+  #mayRestart(w: ManagedWorker): boolean {
+    return w.intensity !== undefined && !this.#shuttingDown &&
+      w.intensity.allows(this.#clock.now());
+  }
+
+  /**
+   * The current generation failed: the worker goes `failed` (observed) and
+   * at once `starting` again with reason `restart`, so its failure policy
+   * does not apply while supervision works. The restart itself runs through
+   * the lifecycle gate.
+   */
+  #failAndRestart(w: ManagedWorker, error: unknown): void {
+    const from = w.state;
+    const wasReady = w.effectiveReady;
+    this.#aggregate.count(w, -1);
+    w.state = "failed";
+    w.ready = w.accepting = w.stalled = false;
+    this.#transitioned(w, from, undefined);
+    w.state = "starting";
+    this.#transitioned(w, "failed", "restart");
+    this.#aggregate.count(w, 1);
+    if (wasReady) this.#workerReadiness(w);
+    this.#refresh("restart");
+    this.#gate.run((preempt) => this.#restart(w, error, preempt))
+      .catch(() => {
+        if (w.state === "starting") this.#fail(w);
+      });
+  }
+
+  /** Stops the failed generation, waits the backoff, starts a new one. */
+  async #restart(
+    w: ManagedWorker,
+    error: unknown,
+    preempt: AbortSignal,
+  ): Promise<void> {
+    if (w.state !== "starting") return;
+    await this.#stopFailedGeneration(w, preempt);
+    const { backoff } = w.settings.restart!;
+    let cause = error;
+    for (;;) {
+      w.restarts++;
+      const n = w.intensity!.record(this.#clock.now());
+      const wait = nextDelay(backoff, n, cause);
+      const waited = wait !== undefined &&
+        await delay(wait, { signal: preempt, clock: this.#clock })
+          .then(() => true, () => false);
+      if (!waited) return this.#fail(w);
+      try {
+        await this.#startAttempts(w, undefined, preempt);
+        return;
+      } catch (startError) {
+        cause = startError;
+        if (preempt.aborted || !this.#mayRestart(w)) return this.#fail(w);
+      }
+    }
+  }
+
+  async #stopFailedGeneration(
+    w: ManagedWorker,
+    preempt: AbortSignal,
+  ): Promise<void> {
+    const generation = w.generation;
+    if (!generation) return;
+    generation.drain.abort();
+    const attempt = new Attempt(this.#clock, w.settings.stopTimeout, preempt);
+    const ctx = {
+      signal: attempt.signal,
+      drainSignal: generation.drain.signal,
+      worker: generation.handle,
+    };
+    try {
+      await attempt.race(
+        this.#alongsidePending(w, () => w.worker.stop(ctx)),
+        `stop of ${w.qualifiedName}`,
+      );
+    } catch (stopError) {
+      this.#recordFailure(w, stopError, "lifecycle");
+    } finally {
+      attempt.settle();
+      generation.end();
+    }
+  }
+
+  /** A running worker went without a heartbeat for its `stallTimeout`. */
+  #stalled(w: ManagedWorker): void {
+    if (w.state !== "running") return;
+    this.#recordFailure(w, stallFailure(), "stall");
+    if (this.#mayRestart(w)) {
+      this.#failAndRestart(w, stallFailure());
+      return;
+    }
+    this.#change(w, () => {
+      w.stalled = true;
     });
   }
 
@@ -735,28 +888,39 @@ export class Runtime extends SafeEventTarget {
     const wasReady = w.effectiveReady;
     this.#aggregate.count(w, -1);
     apply();
+    if (from === "running" && w.state !== "running") {
+      w.watchdog?.disarm();
+      w.stalled = false;
+    }
     this.#aggregate.count(w, 1);
-    if (w.state !== from) {
-      const at = this.#at();
-      w.lastTransition = reason
-        ? { from, to: w.state, at, reason }
-        : { from, to: w.state, at };
-      const e = {
-        runtime: this.name,
-        worker: w.qualifiedName,
-        ...w.lastTransition,
-      };
-      this.#emitter.transition(e);
-    }
-    if (w.effectiveReady !== wasReady) {
-      this.#emitter.readiness({
-        runtime: this.name,
-        worker: w.qualifiedName,
-        ready: w.effectiveReady,
-        at: this.#at(),
-      });
-    }
+    if (w.state !== from) this.#transitioned(w, from, reason);
+    if (w.effectiveReady !== wasReady) this.#workerReadiness(w);
     this.#refresh(reason);
+  }
+
+  #transitioned(
+    w: ManagedWorker,
+    from: LifecycleState,
+    reason: string | undefined,
+  ): void {
+    const at = this.#at();
+    w.lastTransition = reason
+      ? { from, to: w.state, at, reason }
+      : { from, to: w.state, at };
+    this.#emitter.transition({
+      runtime: this.name,
+      worker: w.qualifiedName,
+      ...w.lastTransition,
+    });
+  }
+
+  #workerReadiness(w: ManagedWorker): void {
+    this.#emitter.readiness({
+      runtime: this.name,
+      worker: w.qualifiedName,
+      ready: w.effectiveReady,
+      at: this.#at(),
+    });
   }
 
   /** Recomputes the runtime's state and readiness and reports changes. */
@@ -784,8 +948,9 @@ export class Runtime extends SafeEventTarget {
     error: unknown,
     kind: FailureKind,
     attempt?: number,
+    context: FailureContext = "lifecycle",
   ): void {
-    const failure = publicFailure(error, "lifecycle");
+    const failure = publicFailure(error, context);
     const at = this.#at();
     w.lastFailure = { code: failure.code, message: failure.message, at };
     this.#emitter.failure({
@@ -814,21 +979,44 @@ export class Runtime extends SafeEventTarget {
         }
       },
       reportFailure: (w, error) => this.#reportFailure(w, error),
-      heartbeat: () => {},
+      heartbeat: (w) => {
+        if (w.watchdog?.beat() && w.stalled) {
+          this.#change(w, () => {
+            w.stalled = false;
+          });
+        }
+      },
+      internals: (w, generation) => ({
+        clock: this.#clock,
+        runtime: this.name,
+        recordFailure: (error, kind, context) => {
+          if (!generation.alive || w.generation !== generation) return;
+          this.#recordFailure(w, error, kind, undefined, context);
+        },
+        checkStart: (check) =>
+          this.#emitter.wantsChecks()
+            ? this.#emitter.checkStart({
+              runtime: this.name,
+              worker: w.qualifiedName,
+              check,
+              at: this.#at(),
+            })
+            : undefined,
+      }),
     };
   }
 
   #reportFailure(w: ManagedWorker, error: unknown): void {
     this.#recordFailure(w, error, "background");
     if (w.state === "starting") {
-      w.generation!.startFailure = { error };
+      w.generation!.startFailure ??= { error };
       return;
     }
-    if (w.state !== "running" && w.state !== "draining") return;
-    this.#change(w, () => {
-      w.state = "failed";
-      w.ready = w.accepting = false;
-    });
+    if (w.state === "running" && this.#mayRestart(w)) {
+      this.#failAndRestart(w, error);
+      return;
+    }
+    if (w.state === "running" || w.state === "draining") this.#fail(w);
   }
 
   // ── Internals: commands ───────────────────────────────────────────────
@@ -885,7 +1073,7 @@ export class Runtime extends SafeEventTarget {
       nextDispatchId: () => this.#nextDispatchId(),
       commandFailed: (run, error) => this.#commandFailed(run, error),
       release: (w) => this.#release(w),
-      mayRetry: () => true,
+      mayRetry: () => this.#budget?.tryRetry() ?? true,
     };
   }
 
@@ -982,7 +1170,7 @@ export class Runtime extends SafeEventTarget {
     }
     const commands = commandMap(name, registration.commands);
     const settings = resolveSettings(registration, this.#defaults);
-    return new ManagedWorker(
+    const w = new ManagedWorker(
       name,
       `${this.name}/${name}`,
       description,
@@ -990,6 +1178,18 @@ export class Runtime extends SafeEventTarget {
       commands,
       settings,
     );
+    if (settings.restart) {
+      const { maxRestarts, withinMs } = settings.restart;
+      w.intensity = new RestartIntensity(maxRestarts, withinMs);
+    }
+    if (settings.stallTimeout !== undefined) {
+      w.watchdog = new StallWatchdog(
+        this.#clock,
+        settings.stallTimeout,
+        () => this.#stalled(w),
+      );
+    }
+    return w;
   }
 
   #require(ref: string): ManagedWorker {
@@ -1140,6 +1340,13 @@ function byName(a: { name: string }, b: { name: string }): number {
 }
 
 function noop(): void {}
+
+function stallFailure(): OperationalFailure {
+  return new OperationalFailure({
+    code: "stalled",
+    message: "worker stalled: no heartbeat within its stallTimeout",
+  });
+}
 
 /** The names a `Runtime` dispatches as `EventTarget` event types. */
 export type RuntimeEventType = keyof RuntimeEventMap;
