@@ -27,7 +27,11 @@
  */
 
 export { Runtime } from "./src/runtime.ts";
-export type { RuntimeEventType, SignalOptions } from "./src/runtime.ts";
+export type {
+  RuntimeEventType,
+  RuntimeInspection,
+  SignalOptions,
+} from "./src/runtime.ts";
 export type {
   FailurePolicy,
   ReadinessPolicy,
@@ -56,6 +60,7 @@ export type {
   WorkerStatus,
 } from "./src/status.ts";
 export { RuntimeEvent } from "./src/events.ts";
+export { multiObserver } from "./src/multi_observer.ts";
 export type {
   CheckEndEvent,
   CheckObservation,

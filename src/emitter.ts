@@ -12,7 +12,8 @@ import type {
   TransitionEvent,
 } from "./events.ts";
 import { RuntimeEvent } from "./events.ts";
-import { ignoreRejection } from "./safe_event_target.ts";
+import { ignoreRejection } from "./contained_listeners.ts";
+import { safeWrap } from "./safe_wrap.ts";
 
 /** Where the emitter delivers `EventTarget` events. */
 export interface EventSink {
@@ -127,31 +128,7 @@ export class Following<E> {
    * without calling `fn` is bypassed; `fn`'s own throw propagates.
    */
   wrap<T>(fn: () => T): T {
-    const wrap = this.#observation?.wrap;
-    if (typeof wrap !== "function") return fn();
-    let called = false;
-    let threw = false;
-    let thrown: unknown;
-    let result: T | undefined;
-    const inner = (): T => {
-      called = true;
-      try {
-        result = fn();
-        return result;
-      } catch (error) {
-        threw = true;
-        thrown = error;
-        throw error;
-      }
-    };
-    try {
-      wrap.call(this.#observation, inner);
-    } catch {
-      // Only an observer failure is swallowed here; fn's throw is re-thrown below.
-    }
-    if (!called) return fn();
-    if (threw) throw thrown;
-    return result as T;
+    return safeWrap(this.#observation?.wrap, this.#observation, fn);
   }
 
   end(e: E): void {

@@ -31,8 +31,10 @@ import type {
 } from "./options.ts";
 import { delay } from "./retry/delay.ts";
 import { nextDelay } from "./retry/_next_delay.ts";
-import { SafeEventTarget } from "./safe_event_target.ts";
+import { ContainedListeners } from "./contained_listeners.ts";
 import { RetryBudget } from "./retry_budget.ts";
+import type { Component, Readiness } from "./ops/component.ts";
+import { runtimeReadiness } from "./runtime_component.ts";
 import { RestartIntensity } from "./restart_intensity.ts";
 import { StallWatchdog } from "./stall_watchdog.ts";
 import { OperationalFailure } from "./operational_failure.ts";
@@ -44,6 +46,16 @@ import type {
   Transition,
   WorkerSnapshot,
 } from "./status.ts";
+
+/** What {@linkcode Runtime.inspect} returns. */
+export interface RuntimeInspection {
+  /** The aggregate status. */
+  status: RuntimeStatus;
+  /** Every worker, in registration order. */
+  workers: WorkerSnapshot[];
+  /** Each worker's commands, by local worker name. */
+  commands: Record<string, CommandInfo[]>;
+}
 
 /** The optional last argument of every async operation, as with `fetch`. */
 export interface SignalOptions {
@@ -92,14 +104,22 @@ const REMOVABLE = STARTABLE;
  * await runtime.shutdown({ signal: AbortSignal.timeout(5_000) });
  * ```
  */
-export class Runtime extends SafeEventTarget {
+export class Runtime extends EventTarget implements Component {
   /** The runtime's name. */
   readonly name: string;
+  /** The ops component kind. */
+  readonly kind = "workerkit.runtime";
   readonly #clock: Clock;
   readonly #readinessPolicy: ReadinessPolicy;
   readonly #commandConcurrency: number;
   readonly #defaults: WorkerDefaults;
   readonly #emitter: Emitter;
+  readonly #listeners = new ContainedListeners(this, {
+    add: (type, listener, options) =>
+      super.addEventListener(type, listener, options),
+    remove: (type, listener, options) =>
+      super.removeEventListener(type, listener, options),
+  });
   readonly #gate = new LifecycleGate();
   readonly #aggregate = new Aggregate();
   readonly #workers = new Map<string, ManagedWorker>();
@@ -121,6 +141,8 @@ export class Runtime extends SafeEventTarget {
   #dispatchCount = 0;
 
   /**
+   * Makes a runtime; nothing runs until workers are registered and started.
+   *
    * @param options The runtime's name and policies.
    * @throws {WorkerkitError} `invalid_name` for a bad name, `invalid_argument` for a bad option.
    */
@@ -143,7 +165,7 @@ export class Runtime extends SafeEventTarget {
     this.#defaults = { ...options.defaults };
     resolveSettings({}, this.#defaults);
     this.#emitter = new Emitter(options.observer, {
-      listening: (type) => this.hasListeners(type),
+      listening: (type) => this.#listeners.has(type),
       dispatch: (event) => this.dispatchEvent(event),
     });
     this.#deadlines = new DeadlineScheduler(this.#clock);
@@ -152,6 +174,29 @@ export class Runtime extends SafeEventTarget {
       : new RetryBudget(options.retryBudget, this.#clock);
     this.#host = this.#workerHost();
     this.#dispatchHost = this.#makeDispatchHost();
+  }
+
+  /**
+   * Adds an event listener, as `EventTarget` does, except that a listener
+   * that throws or rejects is contained: it never reaches the runtime's
+   * callers or the host's uncaught-exception path. Event types are the keys
+   * of {@linkcode RuntimeEventMap}; the payload is the event's `detail`.
+   */
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void {
+    this.#listeners.add(type, listener, options);
+  }
+
+  /** Removes an event listener added with {@linkcode Runtime.addEventListener}. */
+  override removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | EventListenerOptions,
+  ): void {
+    this.#listeners.remove(type, listener, options);
   }
 
   // ── Registration ──────────────────────────────────────────────────────
@@ -371,6 +416,27 @@ export class Runtime extends SafeEventTarget {
       if (w.stalled) return false;
     }
     return true;
+  }
+
+  /**
+   * The runtime as an ops component (kind `workerkit.runtime`): its
+   * lifecycle as a component state, and one readiness item per worker.
+   * Register it in an `OpsRegistry` so `/readyz` includes it.
+   */
+  readiness(): Readiness {
+    return runtimeReadiness(
+      this.status(),
+      this.#order,
+      this.#readinessPolicy,
+      this.#shuttingDown,
+    );
+  }
+
+  /** Inspection for ops: the status, every worker's snapshot and its commands. */
+  inspect(): RuntimeInspection {
+    const commands: Record<string, CommandInfo[]> = {};
+    for (const w of this.#order) commands[w.name] = this.commands(w.name)!;
+    return { status: this.status(), workers: this.workers(), commands };
   }
 
   /** Every worker, in registration order. */
