@@ -97,6 +97,9 @@ export {
   validateRuntimeName,
   validateWorkerName,
 } from "./src/names.ts";
+export { runService } from "./src/run_service.ts";
+export type { RunServiceOptions, ServiceResult } from "./src/run_service.ts";
+export type { FetchHandler, ServeOptions, Server } from "./src/server.ts";
 export { systemClock } from "./src/clock.ts";
 export type { Clock } from "./src/clock.ts";
 export {

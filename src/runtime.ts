@@ -35,6 +35,10 @@ import { ContainedListeners } from "./contained_listeners.ts";
 import { RetryBudget } from "./retry_budget.ts";
 import type { Component, Readiness } from "./ops/component.ts";
 import { runtimeReadiness } from "./runtime_component.ts";
+import {
+  RUNTIME_INTERNALS,
+  type RuntimeInternals,
+} from "./runtime_internals.ts";
 import { RestartIntensity } from "./restart_intensity.ts";
 import { StallWatchdog } from "./stall_watchdog.ts";
 import { OperationalFailure } from "./operational_failure.ts";
@@ -132,6 +136,7 @@ export class Runtime extends EventTarget implements Component {
   #admissionOpen = true;
   #shutdown: Promise<void> | undefined;
   #shuttingDown = false;
+  #stopping = false;
   #state: LifecycleState = "registered";
   #ready = false;
   #lastTransition: Transition | undefined;
@@ -197,6 +202,18 @@ export class Runtime extends EventTarget implements Component {
     options?: boolean | EventListenerOptions,
   ): void {
     this.#listeners.remove(type, listener, options);
+  }
+
+  /** @internal Services for `runService` and the HTTP router. */
+  get [RUNTIME_INTERNALS](): RuntimeInternals {
+    return {
+      clock: this.#clock,
+      failingRuntime: () => this.#aggregate.failingRuntime,
+      beginStopping: () => {
+        this.#stopping = true;
+        this.#refresh();
+      },
+    };
   }
 
   // ── Registration ──────────────────────────────────────────────────────
@@ -428,7 +445,7 @@ export class Runtime extends EventTarget implements Component {
       this.status(),
       this.#order,
       this.#readinessPolicy,
-      this.#shuttingDown,
+      this.#shuttingDown || this.#stopping,
     );
   }
 
@@ -1001,7 +1018,7 @@ export class Runtime extends EventTarget implements Component {
       this.#lastTransition = t;
       this.#emitter.transition({ runtime: this.name, ...t });
     }
-    const ready = !this.#shuttingDown &&
+    const ready = !this.#shuttingDown && !this.#stopping &&
       this.#aggregate.ready(this.#readinessPolicy);
     if (ready !== this.#ready) {
       this.#ready = ready;

@@ -1,0 +1,17 @@
+import type { Clock } from "./clock.ts";
+
+/**
+ * The key under which a `Runtime` carries {@linkcode RuntimeInternals}.
+ * Internal: `runService` and the HTTP router use it; not public API.
+ */
+export const RUNTIME_INTERNALS: unique symbol = Symbol("workerkit.runtime");
+
+/** Runtime services the managed service needs beyond the public API. */
+export interface RuntimeInternals {
+  /** The runtime's clock. */
+  readonly clock: Clock;
+  /** Whether a worker with policy `fail-runtime` is failed for good. */
+  failingRuntime(): boolean;
+  /** Turns readiness false ahead of shutdown; liveness is unchanged. */
+  beginStopping(): void;
+}
