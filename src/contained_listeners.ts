@@ -1,18 +1,40 @@
+/** How {@linkcode ContainedListeners} reaches the real `EventTarget` methods. */
+export interface ListenerSlots {
+  add(
+    type: string,
+    listener: EventListener,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  remove(
+    type: string,
+    listener: EventListener,
+    options?: boolean | EventListenerOptions,
+  ): void;
+}
+
 /**
- * An `EventTarget` whose listeners can never hurt the dispatcher: a listener
- * that throws, or returns a rejected promise, is contained instead of
- * reaching the caller or the host's uncaught-exception path (Node and Deno
- * both turn a throwing `EventTarget` listener into a process-level error).
- * It also knows whether a type has listeners, so events nobody hears are
- * never built.
+ * Keeps an `EventTarget`'s listeners from hurting the dispatcher: each
+ * listener is registered wrapped, so one that throws, or returns a rejected
+ * promise, is contained instead of reaching the caller or the host's
+ * uncaught-exception path (Node and Deno both turn a throwing `EventTarget`
+ * listener into a process-level error). It also knows whether a type has
+ * listeners, so events nobody hears are never built. The owner overrides
+ * `addEventListener` / `removeEventListener` to call it.
  */
-export class SafeEventTarget extends EventTarget {
-  #wrappers = new Map<
+export class ContainedListeners {
+  readonly #target: EventTarget;
+  readonly #slots: ListenerSlots;
+  readonly #wrappers = new Map<
     string,
     Map<EventListenerOrEventListenerObject, Wrappers>
   >();
 
-  override addEventListener(
+  constructor(target: EventTarget, slots: ListenerSlots) {
+    this.#target = target;
+    this.#slots = slots;
+  }
+
+  add(
     type: string,
     listener: EventListenerOrEventListenerObject | null,
     options?: boolean | AddEventListenerOptions,
@@ -25,12 +47,12 @@ export class SafeEventTarget extends EventTarget {
     const once = typeof options === "object" && options.once === true;
     const wrapper = (event: Event): void => {
       if (once) this.#forget(type, listener, capture);
-      invokeContained(this, listener, event);
+      invokeContained(this.#target, listener, event);
     };
     const slots: Wrappers = existing ?? [undefined, undefined];
     slots[capture ? 1 : 0] = wrapper;
     byListener.set(listener, slots);
-    super.addEventListener(type, wrapper, options);
+    this.#slots.add(type, wrapper, options);
     const signal = typeof options === "object" ? options.signal : undefined;
     signal?.addEventListener(
       "abort",
@@ -39,24 +61,25 @@ export class SafeEventTarget extends EventTarget {
     );
   }
 
-  override removeEventListener(
+  remove(
     type: string,
     listener: EventListenerOrEventListenerObject | null,
     options?: boolean | EventListenerOptions,
   ): void {
     if (listener === null) return;
-    const capture = captureOf(options);
-    const wrapper = this.#forget(type, listener, capture);
-    if (wrapper) super.removeEventListener(type, wrapper, options);
+    const wrapper = this.#forget(type, listener, captureOf(options));
+    if (wrapper) this.#slots.remove(type, wrapper, options);
   }
 
-  /** Whether anything listens for `type`; lets callers skip building events. */
-  protected hasListeners(type: string): boolean {
+  /** Whether anything listens for `type`. */
+  has(type: string): boolean {
     const byListener = this.#wrappers.get(type);
     return byListener !== undefined && byListener.size > 0;
   }
 
-  #byListener(type: string): Map<EventListenerOrEventListenerObject, Wrappers> {
+  #byListener(
+    type: string,
+  ): Map<EventListenerOrEventListenerObject, Wrappers> {
     let byListener = this.#wrappers.get(type);
     if (!byListener) {
       byListener = new Map();

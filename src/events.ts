@@ -145,12 +145,19 @@ export interface Observer {
 
 /** The `EventTarget` event types a `Runtime` dispatches, with their details. */
 export interface RuntimeEventMap {
+  /** A worker or runtime state change. */
   transition: TransitionEvent;
+  /** A worker or runtime readiness change. */
   readiness: ReadinessEvent;
+  /** A failure of any kind. */
   failure: FailureEvent;
+  /** A dispatch of a registered command began. */
   commandstart: CommandStartEvent;
+  /** A dispatch ended. */
   commandend: CommandEndEvent;
+  /** A check run began. */
   checkstart: CheckStartEvent;
+  /** A check run ended. */
   checkend: CheckEndEvent;
 }
 
@@ -160,13 +167,13 @@ export interface RuntimeEventMap {
  * @example Listening for failures
  * ```ts
  * import { Runtime } from "@workerkit/core";
+ * import type { FailureEvent, RuntimeEvent } from "@workerkit/core";
  *
  * const runtime = new Runtime({ name: "billing" });
  * runtime.addEventListener("failure", (event) => {
  *   const { detail } = event as RuntimeEvent<FailureEvent>;
  *   console.log(detail.worker, detail.code);
  * });
- * import type { FailureEvent, RuntimeEvent } from "@workerkit/core";
  * ```
  */
 export class RuntimeEvent<T> extends Event {
@@ -174,6 +181,8 @@ export class RuntimeEvent<T> extends Event {
   readonly detail: T;
 
   /**
+   * Makes an event carrying `detail`.
+   *
    * @param type One of the keys of {@linkcode RuntimeEventMap}.
    * @param detail The payload.
    */

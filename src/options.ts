@@ -47,7 +47,7 @@ export interface WorkerDefaults {
   commandRetry?: RetryPolicy;
   /** Commands of this worker in flight at once; 0 = unbounded. @default {0} */
   commandConcurrency?: number;
-  /** @default {"isolate"} */
+  /** What the worker's failure does to the runtime. @default {"isolate"} */
   failurePolicy?: FailurePolicy;
   /** Ready as soon as start succeeds, unless the worker said otherwise. @default {true} */
   readyOnStart?: boolean;
@@ -90,7 +90,7 @@ export interface RetryBudgetOptions {
 export interface RuntimeOptions {
   /** The runtime's name: non-empty, only `a-z 0-9 - _`. */
   name: string;
-  /** @default {"contributing"} */
+  /** How worker readiness adds up to runtime readiness. @default {"contributing"} */
   readinessPolicy?: ReadinessPolicy;
   /** Commands in flight at once across the runtime; 0 = unbounded. @default {0} */
   commandConcurrency?: number;
