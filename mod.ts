@@ -80,6 +80,22 @@ export { WorkerkitError } from "./src/errors.ts";
 export type { WorkerkitErrorCode } from "./src/errors.ts";
 export { OperationalFailure } from "./src/operational_failure.ts";
 export { publicFailure } from "./src/failure.ts";
+export { OpsRegistry } from "./src/ops/registry.ts";
+export type {
+  ComponentDetail,
+  ComponentInfo,
+  ComponentPolicy,
+  ComponentReadiness,
+  OpsReadiness,
+  RegisterComponentOptions,
+} from "./src/ops/registry.ts";
+export type {
+  Component,
+  ComponentState,
+  Readiness,
+  ReadinessImpact,
+  ReadinessItem,
+} from "./src/ops/component.ts";
 export { commandFromOps } from "./src/ops/command_from_ops.ts";
 export type {
   OpsCommandHandler,

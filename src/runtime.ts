@@ -515,6 +515,11 @@ export class Runtime extends EventTarget implements Component {
         at: this.#at(),
       });
     }
+    if (signal?.aborted) {
+      // Like fetch: a request canceled before it began never runs.
+      following?.end(this.#refusalEvent(w, command, signal.reason, dispatchId));
+      return Promise.reject(signal.reason);
+    }
     const refusal = this.#admission(w);
     if (refusal) {
       return Promise.reject(
@@ -878,7 +883,6 @@ export class Runtime extends EventTarget implements Component {
       );
     } finally {
       bound.settle();
-      this.#deadlines.dispose();
     }
   }
 
@@ -1132,7 +1136,19 @@ export class Runtime extends EventTarget implements Component {
       code,
       `${command.name} on ${w.qualifiedName} refused: ${code}`,
     );
-    following?.end({
+    following?.end(this.#refusalEvent(w, command, error, dispatchId));
+    return error;
+  }
+
+  /** The end event of a dispatch that never ran: `attempts: 0`. */
+  #refusalEvent(
+    w: ManagedWorker,
+    command: Command,
+    error: unknown,
+    dispatchId: string | undefined,
+  ): CommandEndEvent {
+    const failure = publicFailure(error, "command");
+    return {
       runtime: this.name,
       worker: w.qualifiedName,
       command: command.name,
@@ -1141,11 +1157,10 @@ export class Runtime extends EventTarget implements Component {
       ok: false,
       attempts: 0,
       durationMs: 0,
-      code,
-      message: publicFailure(error, "command").message,
+      code: failure.code,
+      message: failure.message,
       cause: error,
-    });
-    return error;
+    };
   }
 
   #makeDispatchHost(): DispatchHost {
@@ -1164,7 +1179,7 @@ export class Runtime extends EventTarget implements Component {
     const failure = publicFailure(error, "command");
     const at = this.#at();
     const w = run.w;
-    if (w.generation === run.generation) {
+    if (run.generation.alive && w.generation === run.generation) {
       w.lastCommandFailure = {
         code: failure.code,
         message: failure.message,
