@@ -569,6 +569,8 @@ export class Runtime extends EventTarget implements Component {
     try {
       await this.#startAttempts(w, signal, preempt);
     } catch (error) {
+      // The failed attempt's work may go on; its handle must not act later.
+      w.generation?.end();
       this.#fail(w);
       throw error;
     }
@@ -624,11 +626,10 @@ export class Runtime extends EventTarget implements Component {
           );
         }
         generation.end();
+        // An aborted wait rejects with the signal's reason, as retry() does.
         await delay(wait, {
           signal: anySignal(signal, preempt),
           clock: this.#clock,
-        }).catch(() => {
-          throw error;
         });
       }
     }
@@ -714,7 +715,10 @@ export class Runtime extends EventTarget implements Component {
         return;
       } catch (startError) {
         cause = startError;
-        if (preempt.aborted || !this.#mayRestart(w)) return this.#fail(w);
+        if (preempt.aborted || !this.#mayRestart(w)) {
+          w.generation?.end();
+          return this.#fail(w);
+        }
       }
     }
   }
@@ -788,27 +792,22 @@ export class Runtime extends EventTarget implements Component {
     preempt: AbortSignal | undefined,
   ): Promise<void> {
     if (!STOPPABLE.has(w.state)) throw stateError(w, "stop");
-    const generation = w.generation ?? this.#newGeneration(w);
-    generation.drain.abort();
-    this.#change(w, () => {
-      w.state = "stopping";
-      w.ready = w.accepting = false;
-    });
     const attempt = new Attempt(
       this.#clock,
       w.settings.stopTimeout,
       signal,
       preempt,
     );
-    const ctx = {
-      signal: attempt.signal,
-      drainSignal: generation.drain.signal,
-      worker: generation.handle,
-    };
-    const work = this.#alongsidePending(w, () => w.worker.stop(ctx));
+    const { generation, work } = this.#beginStop(w, attempt.signal);
     try {
       await attempt.race(work, `stop of ${w.qualifiedName}`);
     } catch (error) {
+      if (attempt.signal.aborted && !attempt.timedOut) {
+        // Canceled, not failed: the stop goes on, and the worker stays
+        // `stopping` until it settles, so nothing stops it twice.
+        this.#settleStopLater(w, generation, work);
+        throw error;
+      }
       this.#recordFailure(w, error, "lifecycle");
       this.#stopped(w, generation, "failed");
       throw error;
@@ -816,6 +815,45 @@ export class Runtime extends EventTarget implements Component {
       attempt.settle();
     }
     this.#stopped(w, generation, "stopped");
+  }
+
+  /** Moves the worker to `stopping` and calls its `stop` with `signal`. */
+  #beginStop(
+    w: ManagedWorker,
+    signal: AbortSignal,
+  ): { generation: Generation; work: Promise<void> } {
+    const generation = w.generation?.alive
+      ? w.generation
+      : this.#newGeneration(w);
+    generation.drain.abort();
+    this.#change(w, () => {
+      w.state = "stopping";
+      w.ready = w.accepting = false;
+    });
+    const ctx = {
+      signal,
+      drainSignal: generation.drain.signal,
+      worker: generation.handle,
+    };
+    const work = this.#alongsidePending(w, () => w.worker.stop(ctx));
+    return { generation, work };
+  }
+
+  /** Settles the worker as `stopped` or `failed` whenever `work` does. */
+  #settleStopLater(
+    w: ManagedWorker,
+    generation: Generation,
+    work: Promise<void>,
+  ): void {
+    work.then(
+      () => this.#stopped(w, generation, "stopped"),
+      (error: unknown) => {
+        if (generation === w.generation && generation.alive) {
+          this.#recordFailure(w, error, "lifecycle");
+        }
+        this.#stopped(w, generation, "failed");
+      },
+    );
   }
 
   #stopped(
@@ -837,7 +875,7 @@ export class Runtime extends EventTarget implements Component {
     this.#admissionOpen = false;
     const errors: unknown[] = [];
     for (const w of [...this.#order].reverse()) {
-      if (signal?.aborted) break;
+      if (signal?.aborted) throw signal.reason;
       if (!STOPPABLE.has(w.state)) continue;
       try {
         await this.#stopWorker(w, signal, preempt);
@@ -845,6 +883,7 @@ export class Runtime extends EventTarget implements Component {
         errors.push(error);
       }
     }
+    if (signal?.aborted) throw signal.reason;
     if (errors.length > 0) {
       throw new AggregateError(errors, `${errors.length} stop(s) failed`);
     }
@@ -896,26 +935,8 @@ export class Runtime extends EventTarget implements Component {
     );
     for (const w of [...this.#order].reverse()) {
       if (!STOPPABLE.has(w.state)) continue;
-      const generation = w.generation ?? this.#newGeneration(w);
-      generation.drain.abort();
-      this.#change(w, () => {
-        w.state = "stopping";
-        w.ready = w.accepting = false;
-      });
-      const ctx = {
-        signal: aborted,
-        drainSignal: generation.drain.signal,
-        worker: generation.handle,
-      };
-      this.#alongsidePending(w, () => w.worker.stop(ctx)).then(
-        () => this.#stopped(w, generation, "stopped"),
-        (error: unknown) => {
-          if (generation === w.generation && generation.alive) {
-            this.#recordFailure(w, error, "lifecycle");
-          }
-          this.#stopped(w, generation, "failed");
-        },
-      );
+      const { generation, work } = this.#beginStop(w, aborted);
+      this.#settleStopLater(w, generation, work);
     }
   }
 

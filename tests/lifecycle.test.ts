@@ -584,4 +584,98 @@ test("drainAll() drains running workers; drainAllBestEffort() does too", async (
   await runtime.shutdown();
 });
 
+test("a failed start's handle is dead: late calls from the abandoned attempt change nothing", async () => {
+  const { runtime, clock } = setup();
+  const worker = new ScriptedWorker();
+  worker.startGates.push("hang");
+  runtime.register({ name: "a", worker, startTimeout: 100 });
+  const started = runtime.start("a").catch((e) => e);
+  await until(() => worker.calls.length === 1, "start called");
+  await clock.advance(100);
+  await started;
+  const late = worker.contexts[0]!.worker;
+  assert.throws(
+    () => late.reportFailure(new Error("late")),
+    (e) => code(e) === "invalid_worker_state",
+  );
+  assert.equal(
+    runtime.worker("a")!.status.lastFailure?.code,
+    "deadline_exceeded",
+  );
+  // stop of the failed worker gets a fresh, live handle
+  await runtime.stop("a");
+  assert.equal(worker.contexts[1]!.worker.qualifiedName, "billing/a");
+});
+
+test("canceling the wait between start attempts rejects with the signal's reason", async () => {
+  const { runtime } = setup();
+  const worker = new ScriptedWorker();
+  worker.startGates.push(new Error("first"));
+  runtime.register({
+    name: "a",
+    worker,
+    startRetry: attempts(3, { backoff: constant(60_000) }),
+  });
+  const controller = new AbortController();
+  const started = runtime.start("a", { signal: controller.signal }).catch((e) =>
+    e
+  );
+  await until(
+    () => runtime.worker("a")!.status.lastFailure !== undefined,
+    "first attempt failed",
+  );
+  const reason = new Error("operator gave up");
+  controller.abort(reason);
+  assert.equal(await started, reason);
+  assert.equal(runtime.worker("a")!.status.state, "failed");
+});
+
+test("a second stop after a failed stop gets a live handle", async () => {
+  const { runtime } = setup();
+  const worker = new ScriptedWorker();
+  worker.stopGates.push(new Error("flush failed"));
+  runtime.register({ name: "a", worker });
+  await runtime.start("a");
+  await assert.rejects(runtime.stop("a"));
+  const gate = deferred();
+  worker.stopGates.push(gate);
+  const stopping = runtime.stop("a");
+  await until(() => worker.calls.length === 3, "second stop");
+  const seen = worker.contexts[2]!.worker.status().state;
+  gate.resolve();
+  await stopping;
+  assert.equal(seen, "stopping");
+  assert.equal(runtime.worker("a")!.status.state, "stopped");
+});
+
+test("stopAll() rejects when its signal aborts part-way, leaving the rest running", async () => {
+  const { runtime } = setup();
+  const b = new ScriptedWorker();
+  const gate = deferred();
+  b.stopGates.push(gate);
+  runtime.register({ name: "a", worker: new ScriptedWorker() });
+  runtime.register({ name: "b", worker: b });
+  await runtime.startAll();
+  const controller = new AbortController();
+  const stopping = runtime.stopAll({ signal: controller.signal }).catch((e) =>
+    e
+  );
+  await until(() => b.calls.length === 2, "b stopping");
+  const reason = new Error("enough");
+  controller.abort(reason);
+  assert.equal(await stopping, reason);
+  assert.equal(runtime.worker("a")!.status.state, "running");
+  assert.equal(
+    runtime.worker("b")!.status.state,
+    "stopping",
+    "b's stop goes on, tracked",
+  );
+  gate.resolve();
+  await until(
+    () => runtime.worker("b")!.status.state === "stopped",
+    "b stopped",
+  );
+  await runtime.shutdown();
+});
+
 test("no unhandled rejections", assertNoUnhandled);

@@ -219,4 +219,25 @@ test("shutdown emits the runtime's transitions and ends unready", async () => {
   ]);
 });
 
+test("a stop cut short by the shutdown deadline is not called twice", async () => {
+  const runtime = new Runtime({ name: "billing" });
+  const a = new ScriptedWorker();
+  const cleanup = deferred();
+  a.stopGates.push(cleanup);
+  runtime.register({ name: "a", worker: a });
+  await runtime.startAll();
+  const controller = new AbortController();
+  const shutdown = runtime.shutdown({ signal: controller.signal }).catch((e) =>
+    e
+  );
+  await until(() => a.calls.length === 2, "stop called");
+  controller.abort();
+  assert.equal(code(await shutdown), "deadline_exceeded");
+  assert.deepEqual(a.calls, ["start", "stop"], "one stop only");
+  assert.equal(a.contexts[1]!.signal.aborted, true);
+  assert.equal(runtime.worker("a")!.status.state, "stopping");
+  cleanup.resolve();
+  await until(() => runtime.worker("a")!.status.state === "stopped", "stopped");
+});
+
 test("no unhandled rejections", assertNoUnhandled);
