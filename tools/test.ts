@@ -1,0 +1,303 @@
+/**
+ * Runs the test suite (`tests/**\/*.test.ts`, written with `node:test`) on
+ * Deno, Node 22, Node 24 and Bun, one after another, streaming each runtime's
+ * own output, then prints one summary line per runtime and a final line
+ * `N passed, M failed`. Exits non-zero when any runtime failed, crashed or
+ * printed no summary that could be read (such a runtime counts as 1 failed).
+ *
+ * Usage (through `deno task test`, which runs `npm install` first):
+ *
+ *   deno task test                    all runtimes, all files
+ *   deno task test deno bun           only these runtimes ("node" = node22 + node24)
+ *   deno task test --runtime=node22   the same, as a flag (comma-separated)
+ *   deno task test --filter=retry     only files whose path contains "retry"
+ *
+ * `tests/browser/` (Chromium only) and folders starting with `_` or `.`
+ * (e.g. `tests/_support/`) are not test files and are skipped here.
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import { join, relative } from "node:path";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const bin = (path: string) => join(root, "node_modules", path);
+/** A runtime that is killed after this long counts as failed. */
+const RUNTIME_TIMEOUT_MS = 15 * 60_000;
+/** Per-test timeout handed to Node and Bun (Bun's own default is 5 s). */
+const TEST_TIMEOUT_MS = 120_000;
+
+interface Counts {
+  passed: number;
+  failed: number;
+}
+
+interface Runtime {
+  name: string;
+  exe: string;
+  args(files: string[]): string[];
+  /** Reads the runtime's own closing totals; undefined when absent. */
+  parse(output: string): Counts | undefined;
+}
+
+/** The last match of `re` (which must be global) in `text`, as numbers. */
+function last(text: string, re: RegExp): number[] | undefined {
+  const found = [...text.matchAll(re)].at(-1);
+  return found?.slice(1).map((group) => Number(group ?? 0));
+}
+
+function nodeRuntime(name: string): Runtime {
+  return {
+    name,
+    exe: bin(`${name}/bin/node`),
+    args: (files) => [
+      "--test",
+      "--test-reporter=spec",
+      `--test-timeout=${TEST_TIMEOUT_MS}`,
+      ...files,
+    ],
+    parse(out) {
+      const pass = last(out, /^ℹ pass (\d+)$/gm);
+      const fail = last(out, /^ℹ fail (\d+)$/gm);
+      const cancelled = last(out, /^ℹ cancelled (\d+)$/gm) ?? [0];
+      if (!pass || !fail) return undefined;
+      return { passed: pass[0]!, failed: fail[0]! + cancelled[0]! };
+    },
+  };
+}
+
+const RUNTIMES: Runtime[] = [
+  {
+    name: "deno",
+    exe: Deno.execPath(),
+    args: (files) => ["test", "-A", ...files],
+    parse(out) {
+      // "ok | 12 passed (3 steps) | 0 failed" — steps are subtests; Node
+      // counts those as tests too, so they are added in.
+      const m = last(
+        out,
+        /^(?:ok|FAILED) \| (\d+) passed(?: \((\d+) steps?\))? \| (\d+) failed(?: \((\d+) steps?\))?/gm,
+      );
+      return m && { passed: m[0]! + m[1]!, failed: m[2]! + m[3]! };
+    },
+  },
+  nodeRuntime("node22"),
+  nodeRuntime("node24"),
+  {
+    name: "bun",
+    exe: bin("bun/bin/bun.exe"),
+    // Bun reads bare words as name filters: test files need a "./" prefix.
+    args: (files) => [
+      "test",
+      `--timeout=${TEST_TIMEOUT_MS}`,
+      ...files.map((f) => `./${f}`),
+    ],
+    parse(out) {
+      const pass = last(out, /^ (\d+) pass$/gm);
+      const fail = last(out, /^ (\d+) fail$/gm);
+      // Errors thrown outside any test ("Unhandled error between tests").
+      const errors = last(out, /^ (\d+) errors?$/gm) ?? [0];
+      if (!pass || !fail) return undefined;
+      return { passed: pass[0]!, failed: fail[0]! + errors[0]! };
+    },
+  },
+];
+
+function usage(message?: string): never {
+  if (message) console.error(`error: ${message}`);
+  console.error(
+    "usage: deno task test [deno|node22|node24|node|bun ...] [--runtime=a,b] [--filter=text]",
+  );
+  Deno.exit(2);
+}
+
+function parseArgs(args: string[]): { runtimes: Runtime[]; filters: string[] } {
+  const wanted: string[] = [];
+  const filters: string[] = [];
+  for (const arg of args) {
+    if (arg === "--") continue;
+    if (arg === "-h" || arg === "--help") usage();
+    if (arg.startsWith("--runtime=")) wanted.push(...arg.slice(10).split(","));
+    else if (arg.startsWith("--filter=")) filters.push(arg.slice(9));
+    else if (arg.startsWith("-")) usage(`unknown option ${arg}`);
+    else wanted.push(arg);
+  }
+  const names = new Set<string>();
+  for (const w of wanted.map((w) => w.trim()).filter(Boolean)) {
+    const expanded = w === "node" ? ["node22", "node24"] : [w];
+    for (const name of expanded) {
+      if (!RUNTIMES.some((r) => r.name === name)) {
+        usage(`unknown runtime "${w}"`);
+      }
+      names.add(name);
+    }
+  }
+  const runtimes = names.size
+    ? RUNTIMES.filter((r) => names.has(r.name))
+    : RUNTIMES;
+  return { runtimes, filters };
+}
+
+/** `tests/**\/*.test.ts`, sorted, relative to the repository root. */
+async function findTestFiles(filters: string[]): Promise<string[]> {
+  const files: string[] = [];
+  async function walk(dir: string, top: boolean): Promise<void> {
+    for await (const entry of Deno.readDir(dir)) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory) {
+        const skip = entry.name.startsWith("_") || entry.name.startsWith(".") ||
+          entry.name === "node_modules" || (top && entry.name === "browser");
+        if (!skip) await walk(path, false);
+      } else if (entry.name.endsWith(".test.ts")) {
+        files.push(relative(root, path));
+      }
+    }
+  }
+  try {
+    await walk(join(root, "tests"), true);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return files
+    .filter((f) =>
+      filters.length === 0 || filters.some((s) => f.slice(6).includes(s))
+    )
+    .sort();
+}
+
+async function writeAll(
+  w: { write(p: Uint8Array): Promise<number> },
+  data: Uint8Array,
+) {
+  for (let n = 0; n < data.length;) n += await w.write(data.subarray(n));
+}
+
+async function version(exe: string): Promise<string> {
+  try {
+    const out = await new Deno.Command(exe, {
+      args: ["--version"],
+      stdin: "null",
+    }).output();
+    const first = new TextDecoder().decode(out.stdout).split("\n")[0]!;
+    return first.replace(/\s*\(.*$/, "").trim(); // "deno 2.9.6 (stable, ...)"
+  } catch {
+    return "?";
+  }
+}
+
+interface Result extends Counts {
+  note: string;
+  ms: number;
+}
+
+/** Runs one runtime, streaming its output through, and reads its totals. */
+async function run(runtime: Runtime, files: string[]): Promise<Result> {
+  const started = performance.now();
+  const done = (counts: Counts, note = ""): Result => ({
+    ...counts,
+    note,
+    ms: performance.now() - started,
+  });
+  try {
+    await Deno.stat(runtime.exe);
+  } catch {
+    console.error(
+      `${runtime.name}: ${runtime.exe} is missing; run \`deno task setup\``,
+    );
+    return done({ passed: 0, failed: 1 }, "not installed");
+  }
+  console.log(`\n━━━ ${runtime.name} (${await version(runtime.exe)}) ━━━`);
+
+  const env: Record<string, string> = {};
+  if (Deno.stdout.isTerminal()) env.FORCE_COLOR = "1";
+  else if (!Deno.env.has("FORCE_COLOR")) env.NO_COLOR = "1";
+  const child = new Deno.Command(runtime.exe, {
+    args: runtime.args(files),
+    cwd: root,
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+
+  let output = "";
+  const pump = async (
+    from: ReadableStream<Uint8Array>,
+    to: typeof Deno.stdout,
+  ) => {
+    const decoder = new TextDecoder();
+    for await (const chunk of from) {
+      await writeAll(to, chunk);
+      output += decoder.decode(chunk, { stream: true });
+    }
+  };
+  const pumps = Promise.all([
+    pump(child.stdout, Deno.stdout),
+    pump(child.stderr, Deno.stderr),
+  ]);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill("SIGKILL");
+  }, RUNTIME_TIMEOUT_MS);
+  const status = await child.status;
+  clearTimeout(timer);
+  // A grandchild that outlives the runtime may hold the pipes open: don't wait on it forever.
+  await Promise.race([pumps, new Promise((r) => setTimeout(r, 5_000))]);
+
+  // deno-lint-ignore no-control-regex
+  const counts = runtime.parse(output.replace(/\x1b\[[0-9;]*m/g, ""));
+  if (timedOut) {
+    return done({
+      passed: counts?.passed ?? 0,
+      failed: (counts?.failed ?? 0) + 1,
+    }, `killed after ${RUNTIME_TIMEOUT_MS / 60_000} min`);
+  }
+  if (!counts) {
+    return done(
+      { passed: 0, failed: 1 },
+      `no test summary found (exit code ${status.code})`,
+    );
+  }
+  if (!status.success && counts.failed === 0) {
+    return done(
+      { passed: counts.passed, failed: 1 },
+      `exit code ${status.code}`,
+    );
+  }
+  return done(counts);
+}
+
+const { runtimes, filters } = parseArgs(Deno.args);
+const files = await findTestFiles(filters);
+if (files.length === 0) {
+  console.error(
+    `error: no test files found under tests/${
+      filters.length ? ` matching ${filters.join(", ")}` : ""
+    }`,
+  );
+  console.log("0 passed, 1 failed");
+  Deno.exit(1);
+}
+console.log(`${files.length} test file(s): ${files.join(" ")}`);
+
+const results: [string, Result][] = [];
+for (const runtime of runtimes) {
+  results.push([runtime.name, await run(runtime, files)]);
+}
+
+const width = Math.max(...results.map(([name]) => name.length));
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+console.log("\n━━━ summary ━━━");
+for (const [name, r] of results) {
+  const note = r.note ? `  (${r.note})` : "";
+  console.log(
+    `${r.failed ? "✖" : "✔"} ${
+      name.padEnd(width)
+    }  ${r.passed} pass, ${r.failed} fail  ${seconds(r.ms)}${note}`,
+  );
+}
+const passed = results.reduce((n, [, r]) => n + r.passed, 0);
+const failed = results.reduce((n, [, r]) => n + r.failed, 0);
+console.log(`${passed} passed, ${failed} failed`);
+Deno.exit(failed ? 1 : 0);
