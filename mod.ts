@@ -113,6 +113,29 @@ export {
   validateRuntimeName,
   validateWorkerName,
 } from "./src/names.ts";
+export { loopWorker } from "./src/loop_worker.ts";
+export type {
+  Loop,
+  LoopContext,
+  LoopWorkerOptions,
+} from "./src/loop_worker.ts";
+export { intervalWorker } from "./src/interval_worker.ts";
+export type {
+  IntervalTask,
+  IntervalWorkerOptions,
+} from "./src/interval_worker.ts";
+export { checkGroupLoop, checkLoop } from "./src/check_loop.ts";
+export type {
+  CheckGroupLoopOptions,
+  CheckLoopOptions,
+  CheckScheduleOptions,
+} from "./src/check_loop.ts";
+export type {
+  Checker,
+  CheckGroup,
+  CheckResult,
+  CheckSummary,
+} from "./src/ops/check.ts";
 export { runService } from "./src/run_service.ts";
 export type { RunServiceOptions, ServiceResult } from "./src/run_service.ts";
 export type { FetchHandler, ServeOptions, Server } from "./src/server.ts";

@@ -14,7 +14,7 @@
  */
 import process from "node:process";
 import type { AddressInfo } from "node:net";
-import type { Server as HttpServer } from "node:http";
+import type { Server as HttpServer, ServerResponse } from "node:http";
 import { serve as honoServe } from "@hono/node-server";
 import type { FetchHandler, ServeOptions, Server } from "../src/server.ts";
 import { signalOnce, until } from "./_signals.ts";
@@ -70,9 +70,22 @@ export function serve(
 
 function wrap(server: HttpServer, info: AddressInfo): Server {
   const host = info.address.includes(":") ? `[${info.address}]` : info.address;
+  // Responses still in flight at shutdown must close their connection, or an
+  // idle keep-alive socket holds close() open until its timeout.
+  const open = new Set<ServerResponse>();
+  let closing = false;
+  server.on("request", (_request, response: ServerResponse) => {
+    if (closing) response.shouldKeepAlive = false;
+    open.add(response);
+    response.once("close", () => open.delete(response));
+  });
   return {
     url: new URL(`http://${host}:${info.port}/`),
     shutdown(signal?: AbortSignal): Promise<void> {
+      closing = true;
+      for (const response of open) {
+        if (!response.headersSent) response.shouldKeepAlive = false;
+      }
       const closed = new Promise<void>((resolve) =>
         server.close(() => resolve())
       );

@@ -82,6 +82,7 @@ function starts(
       const observation = method.call(observer, e) as
         | { end?: unknown }
         | undefined;
+      ignoreRejection(observation);
       if (observation && typeof observation.end === "function") {
         found.push(observation as { end(e: unknown): void });
       }

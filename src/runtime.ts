@@ -137,6 +137,7 @@ export class Runtime extends EventTarget implements Component {
   #shutdown: Promise<void> | undefined;
   #shuttingDown = false;
   #stopping = false;
+  readonly #stoppingController = new AbortController();
   #state: LifecycleState = "registered";
   #ready = false;
   #lastTransition: Transition | undefined;
@@ -211,8 +212,10 @@ export class Runtime extends EventTarget implements Component {
       failingRuntime: () => this.#aggregate.failingRuntime,
       beginStopping: () => {
         this.#stopping = true;
+        this.#stoppingController.abort();
         this.#refresh();
       },
+      stopping: this.#stoppingController.signal,
     };
   }
 
@@ -891,6 +894,7 @@ export class Runtime extends EventTarget implements Component {
 
   async #shutdownNow(signal: AbortSignal | undefined): Promise<void> {
     this.#shuttingDown = true;
+    this.#stoppingController.abort();
     this.#admissionOpen = false;
     this.#refresh();
     const bound = new Attempt(this.#clock, Infinity, signal);
@@ -1098,7 +1102,9 @@ export class Runtime extends EventTarget implements Component {
         clock: this.#clock,
         runtime: this.name,
         recordFailure: (error, kind, context) => {
-          if (!generation.alive || w.generation !== generation) return;
+          // An ended generation may still report (a loop's late cleanup)
+          // as long as no newer one has begun.
+          if (w.generation !== generation) return;
           this.#recordFailure(w, error, kind, undefined, context);
         },
         checkStart: (check) =>

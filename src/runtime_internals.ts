@@ -14,4 +14,10 @@ export interface RuntimeInternals {
   failingRuntime(): boolean;
   /** Turns readiness false ahead of shutdown; liveness is unchanged. */
   beginStopping(): void;
+  /**
+   * Aborts when the service begins stopping (`beginStopping`) or shutdown
+   * begins: long-lived responses such as event streams end then, so they
+   * never hold an HTTP server's graceful shutdown open.
+   */
+  readonly stopping: AbortSignal;
 }

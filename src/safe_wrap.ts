@@ -1,3 +1,5 @@
+import { ignoreRejection } from "./contained_listeners.ts";
+
 /**
  * Runs `fn` inside an observer's `wrap`, trusting the wrap only as far as it
  * behaves: a wrap that throws without calling `fn`, or never calls it, is
@@ -23,7 +25,8 @@ export function safeWrap<T>(
     }
   };
   try {
-    wrap.call(thisArg, once);
+    // An async wrap that rejects must not become an unhandled rejection.
+    ignoreRejection(wrap.call(thisArg, once));
   } catch {
     // Only the wrap's own failure is swallowed; fn's throw is re-raised below.
   }

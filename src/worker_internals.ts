@@ -16,8 +16,8 @@ export interface WorkerInternals {
   readonly clock: Clock;
   /**
    * Records a failure of `kind` (e.g. `loop_cleanup`) in `lastFailure` and
-   * emits it, without changing the worker's state. Ignored once the
-   * handle's generation has ended.
+   * emits it, without changing the worker's state. Ignored once a newer
+   * generation has begun.
    */
   recordFailure(
     error: unknown,
@@ -26,7 +26,7 @@ export interface WorkerInternals {
   ): void;
   /** Begins following one check run; `undefined` when nobody observes checks. */
   checkStart(check: string): Following<CheckEndEvent> | undefined;
-  /** The qualified worker name and runtime name, for check events. */
+  /** The runtime's name, for check events. */
   readonly runtime: string;
 }
 
