@@ -35,6 +35,11 @@ export class Emitter {
     this.#sink = sink;
   }
 
+  /** Whether anything hears events of `type`; build them only then. */
+  wants(type: "transition" | "readiness" | "failure"): boolean {
+    return this.#observer?.[type] !== undefined || this.#sink.listening(type);
+  }
+
   wantsCommands(): boolean {
     return this.#observer?.commandStart !== undefined ||
       this.#sink.listening("commandstart") ||

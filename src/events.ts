@@ -50,6 +50,8 @@ export interface FailureEvent extends EventBase {
   command?: string;
   /** The attempt number, for commands and start attempts. */
   attempt?: number;
+  /** The dispatch, for `kind: "command"`: ties the failure to its command span. */
+  dispatchId?: string;
   /** The original error. Private: may hold secrets; never publish it. */
   cause: unknown;
 }

@@ -14,6 +14,29 @@ import { INTERNALS, type WorkerInternals } from "./worker_internals.ts";
 import type { RestartIntensity } from "./restart_intensity.ts";
 import type { StallWatchdog } from "./stall_watchdog.ts";
 
+/**
+ * A state change as the runtime keeps it: the time stays a number until a
+ * status or event needs the ISO string, so unobserved changes cost no
+ * date formatting.
+ */
+export interface TransitionRecord {
+  readonly from: LifecycleState;
+  readonly to: LifecycleState;
+  readonly atMs: number;
+  readonly reason: string | undefined;
+}
+
+/** The public form of a {@linkcode TransitionRecord}. */
+export function transitionOf(record: TransitionRecord): Transition {
+  const t: Transition = {
+    from: record.from,
+    to: record.to,
+    at: new Date(record.atMs).toISOString(),
+  };
+  if (record.reason !== undefined) t.reason = record.reason;
+  return t;
+}
+
 /** What a handle may ask of the runtime; the runtime implements it. */
 export interface WorkerHost {
   setReady(w: ManagedWorker, ready: boolean): void;
@@ -67,7 +90,8 @@ export class ManagedWorker implements Contribution {
   stalled = false;
   inFlight = 0;
   restarts = 0;
-  lastTransition: Transition | undefined;
+  /** Kept as a number; formatted only when a status is read. */
+  lastTransition: TransitionRecord | undefined;
   lastFailure: FailureInfo | undefined;
   lastCommandFailure: CommandFailureInfo | undefined;
   generation: Generation | undefined;
@@ -120,7 +144,9 @@ export class ManagedWorker implements Contribution {
       restarts: this.restarts,
       stalled: this.stalled,
     };
-    if (this.lastTransition) status.lastTransition = { ...this.lastTransition };
+    if (this.lastTransition) {
+      status.lastTransition = transitionOf(this.lastTransition);
+    }
     if (this.lastFailure) status.lastFailure = { ...this.lastFailure };
     if (this.lastCommandFailure) {
       status.lastCommandFailure = { ...this.lastCommandFailure };

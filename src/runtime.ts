@@ -16,6 +16,8 @@ import { LifecycleGate } from "./lifecycle_gate.ts";
 import {
   Generation,
   ManagedWorker,
+  transitionOf,
+  type TransitionRecord,
   type WorkerHost,
 } from "./managed_worker.ts";
 import {
@@ -47,7 +49,6 @@ import type {
   CommandInfo,
   LifecycleState,
   RuntimeStatus,
-  Transition,
   WorkerSnapshot,
 } from "./status.ts";
 
@@ -140,7 +141,7 @@ export class Runtime extends EventTarget implements Component {
   readonly #stoppingController = new AbortController();
   #state: LifecycleState = "registered";
   #ready = false;
-  #lastTransition: Transition | undefined;
+  #lastTransition: TransitionRecord | undefined;
   readonly #budget: RetryBudget | undefined;
   readonly #livenessWatched = new Set<ManagedWorker>();
   #dispatchPrefix: string | undefined;
@@ -421,7 +422,7 @@ export class Runtime extends EventTarget implements Component {
       workers: this.#aggregate.total,
     };
     if (this.#lastTransition) {
-      status.lastTransition = { ...this.#lastTransition };
+      status.lastTransition = transitionOf(this.#lastTransition);
     }
     return status;
   }
@@ -732,7 +733,7 @@ export class Runtime extends EventTarget implements Component {
   ): Promise<void> {
     const generation = w.generation;
     if (!generation) return;
-    generation.drain.abort();
+    abortDrain(generation);
     const attempt = new Attempt(this.#clock, w.settings.stopTimeout, preempt);
     const ctx = {
       signal: attempt.signal,
@@ -767,7 +768,7 @@ export class Runtime extends EventTarget implements Component {
 
   #drainWorker(w: ManagedWorker): void {
     if (w.state !== "running") throw stateError(w, "drain");
-    w.generation?.drain.abort();
+    if (w.generation) abortDrain(w.generation);
     this.#change(w, () => {
       w.state = "draining";
       w.ready = w.accepting = false;
@@ -828,7 +829,7 @@ export class Runtime extends EventTarget implements Component {
     const generation = w.generation?.alive
       ? w.generation
       : this.#newGeneration(w);
-    generation.drain.abort();
+    abortDrain(generation);
     this.#change(w, () => {
       w.state = "stopping";
       w.ready = w.accepting = false;
@@ -1015,18 +1016,17 @@ export class Runtime extends EventTarget implements Component {
     from: LifecycleState,
     reason: string | undefined,
   ): void {
-    const at = this.#at();
-    w.lastTransition = reason
-      ? { from, to: w.state, at, reason }
-      : { from, to: w.state, at };
+    w.lastTransition = { from, to: w.state, atMs: this.#clock.now(), reason };
+    if (!this.#emitter.wants("transition")) return;
     this.#emitter.transition({
       runtime: this.name,
       worker: w.qualifiedName,
-      ...w.lastTransition,
+      ...transitionOf(w.lastTransition),
     });
   }
 
   #workerReadiness(w: ManagedWorker): void {
+    if (!this.#emitter.wants("readiness")) return;
     this.#emitter.readiness({
       runtime: this.name,
       worker: w.qualifiedName,
@@ -1039,19 +1039,28 @@ export class Runtime extends EventTarget implements Component {
   #refresh(reason?: string): void {
     const state = this.#aggregate.state();
     if (state !== this.#state) {
-      const at = this.#at();
-      const t: Transition = reason
-        ? { from: this.#state, to: state, at, reason }
-        : { from: this.#state, to: state, at };
+      const record: TransitionRecord = {
+        from: this.#state,
+        to: state,
+        atMs: this.#clock.now(),
+        reason,
+      };
       this.#state = state;
-      this.#lastTransition = t;
-      this.#emitter.transition({ runtime: this.name, ...t });
+      this.#lastTransition = record;
+      if (this.#emitter.wants("transition")) {
+        this.#emitter.transition({
+          runtime: this.name,
+          ...transitionOf(record),
+        });
+      }
     }
     const ready = !this.#shuttingDown && !this.#stopping &&
       this.#aggregate.ready(this.#readinessPolicy);
     if (ready !== this.#ready) {
       this.#ready = ready;
-      this.#emitter.readiness({ runtime: this.name, ready, at: this.#at() });
+      if (this.#emitter.wants("readiness")) {
+        this.#emitter.readiness({ runtime: this.name, ready, at: this.#at() });
+      }
     }
   }
 
@@ -1214,10 +1223,12 @@ export class Runtime extends EventTarget implements Component {
         command: run.command.name,
       };
     }
+    if (!this.#emitter.wants("failure")) return;
     this.#emitter.failure({
       runtime: this.name,
       worker: w.qualifiedName,
       kind: "command",
+      dispatchId: run.dispatchId,
       code: failure.code,
       message: failure.message,
       command: run.command.name,
@@ -1465,6 +1476,17 @@ function byName(a: { name: string }, b: { name: string }): number {
 }
 
 function noop(): void {}
+
+/**
+ * One reason shared by every drain: `abort()` without a reason builds a
+ * fresh `DOMException` with a stack on each call, even on an already
+ * aborted controller, which at ten thousand workers dominates shutdown.
+ */
+const DRAINING = new DOMException("the worker is draining", "AbortError");
+
+function abortDrain(generation: Generation): void {
+  if (!generation.drain.signal.aborted) generation.drain.abort(DRAINING);
+}
 
 function stallFailure(): OperationalFailure {
   return new OperationalFailure({

@@ -1,0 +1,230 @@
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import {
+  PUBLIC_MESSAGES,
+  WorkerkitError,
+  type WorkerkitErrorCode,
+} from "../errors.ts";
+import { type FailureContext, publicFailure } from "../failure.ts";
+import { OperationalFailure } from "../operational_failure.ts";
+import { OpsCommandError } from "../ops/ops_command_error.ts";
+
+/**
+ * An HTTP error answer: a status and the public code and message of the
+ * body `{ error: { code, message } }`. Never holds request input or an
+ * arbitrary error's text.
+ *
+ * @internal
+ */
+export interface HttpFailure {
+  /** The HTTP status. */
+  status: ContentfulStatusCode;
+  /** A stable, machine-readable code. */
+  code: string;
+  /** A fixed or explicitly public message. */
+  message: string;
+}
+
+/**
+ * The HTTP status of each {@linkcode WorkerkitError} code. A `Record` over
+ * the code union, so a new code cannot be added without a status.
+ */
+const STATUS: Readonly<Record<WorkerkitErrorCode, ContentfulStatusCode>> = {
+  invalid_name: 400,
+  invalid_argument: 400,
+  worker_not_found: 404,
+  command_not_found: 404,
+  worker_already_registered: 409,
+  command_already_registered: 409,
+  invalid_worker_state: 409,
+  worker_not_accepting_work: 409,
+  loop_worker_active: 409,
+  runtime_saturated: 429,
+  worker_saturated: 429,
+  runtime_not_accepting_work: 503,
+  canceled: 503,
+  runtime_shut_down: 503,
+  retry_budget_exhausted: 503,
+  deadline_exceeded: 504,
+  loop_exited: 500,
+};
+
+/** How many links of a `cause` chain are followed, as `publicFailure` does. */
+const MAX_CAUSE_DEPTH = 32;
+
+/**
+ * Maps anything a runtime call threw to its HTTP answer, with public text
+ * only. First match wins:
+ *
+ * 1. a `WorkerkitError` → the status of its code (400, 404, 409, 429, 503,
+ *    504) and the code's fixed public message;
+ * 2. an `OpsCommandError` of kind `rejected` (the first operational failure
+ *    of the `cause` chain) → 409 with its public code and message;
+ * 3. a deadline (`TimeoutError`) → 504 `deadline_exceeded`; a cancellation
+ *    (`AbortError`) → 503 `canceled`;
+ * 4. anything else → 500 with the public projection: an
+ *    `OperationalFailure`'s (or ops `failed` result's) code and message, or
+ *    the generic `command_failed` / "command failed" (`worker_failed` /
+ *    "worker operation failed" for lifecycle calls).
+ *
+ * @internal
+ * @param error Any thrown value.
+ * @param context `"command"` for dispatch, `"lifecycle"` for start, drain
+ * and stop; picks the generic code.
+ * @returns The status, code and message to answer with.
+ * @throws Never, even on hostile values.
+ */
+export function failureFor(
+  error: unknown,
+  context: FailureContext,
+): HttpFailure {
+  try {
+    const own = workerkitCode(error);
+    if (own !== undefined) {
+      return { status: STATUS[own], code: own, message: PUBLIC_MESSAGES[own] };
+    }
+    const failure = publicFailure(error, context);
+    if (isOpsRejection(error, failure.code)) return { status: 409, ...failure };
+    if (failure.code === "deadline_exceeded") {
+      return { status: 504, ...failure };
+    }
+    if (failure.code === "canceled") return { status: 503, ...failure };
+    return { status: 500, ...failure };
+  } catch {
+    // Unreachable in practice: every read above is guarded.
+    return { status: 500, ...publicFailure(new Error(), context) };
+  }
+}
+
+function generic(): { code: string; message: string } {
+  return { code: "internal_error", message: "internal error" };
+}
+
+/** The code of a `WorkerkitError` with a known code, else `undefined`. */
+function workerkitCode(error: unknown): WorkerkitErrorCode | undefined {
+  if (!safeInstanceOf(error, WorkerkitError)) return undefined;
+  const code = safeGet(error as object, "code");
+  return typeof code === "string" && Object.hasOwn(STATUS, code)
+    ? code as WorkerkitErrorCode
+    : undefined;
+}
+
+/**
+ * Whether the operational failure the public projection came from is an
+ * `OpsCommandError` of kind `rejected`: the first `OperationalFailure` of
+ * the `cause` chain, with the projected code.
+ */
+function isOpsRejection(error: unknown, code: string): boolean {
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  for (let depth = 0; depth < MAX_CAUSE_DEPTH; depth++) {
+    if (!isObjectLike(current) || seen.has(current)) return false;
+    seen.add(current);
+    if (safeInstanceOf(current, OperationalFailure)) {
+      return safeInstanceOf(current, OpsCommandError) &&
+        safeGet(current, "kind") === "rejected" &&
+        safeGet(current, "code") === code;
+    }
+    current = safeGet(current, "cause");
+  }
+  return false;
+}
+
+const HTTP_CODES: Readonly<Record<number, [string, string]>> = {
+  400: ["bad_request", "bad request"],
+  401: ["unauthorized", "unauthorized"],
+  403: ["forbidden", "forbidden"],
+  404: ["not_found", "not found"],
+  408: ["request_timeout", "request timeout"],
+  413: ["payload_too_large", "payload too large"],
+  415: ["unsupported_media_type", "unsupported media type"],
+  429: ["too_many_requests", "too many requests"],
+  503: ["service_unavailable", "service unavailable"],
+  504: ["deadline_exceeded", "deadline exceeded"],
+};
+
+/**
+ * The answer for an HTTP status that Hono middleware chose (an
+ * `HTTPException` from `bearerAuth`, `timeout`, `bodyLimit`): a fixed code
+ * and message per status; the exception's own text is never used.
+ *
+ * @internal
+ * @param status The status the middleware chose.
+ * @returns The status (500 when it is not a valid error status), code and
+ * message.
+ * @throws Never.
+ */
+export function failureForStatus(status: unknown): HttpFailure {
+  if (
+    typeof status !== "number" || !Number.isInteger(status) || status < 400 ||
+    status > 599
+  ) {
+    return internalFailure();
+  }
+  const known = HTTP_CODES[status];
+  if (known) {
+    return {
+      status: status as ContentfulStatusCode,
+      code: known[0],
+      message: known[1],
+    };
+  }
+  return status >= 500
+    ? { status: status as ContentfulStatusCode, ...generic() }
+    : {
+      status: status as ContentfulStatusCode,
+      code: "request_refused",
+      message: "request refused",
+    };
+}
+
+/**
+ * The answer for an exception nobody expected (a bug, a hostile value): a
+ * generic 500.
+ *
+ * @internal
+ * @returns 500 `internal_error` / "internal error".
+ * @throws Never.
+ */
+export function internalFailure(): HttpFailure {
+  return { status: 500, ...generic() };
+}
+
+/**
+ * The answer for a refused or failed request the router itself detected.
+ *
+ * @internal
+ * @param status The HTTP status.
+ * @param code A stable code.
+ * @param message A fixed message that holds no request input.
+ * @returns The failure.
+ * @throws Never.
+ */
+export function requestFailure(
+  status: ContentfulStatusCode,
+  code: string,
+  message: string,
+): HttpFailure {
+  return { status, code, message };
+}
+
+function isObjectLike(value: unknown): value is object {
+  return (typeof value === "object" && value !== null) ||
+    typeof value === "function";
+}
+
+function safeInstanceOf(value: unknown, ctor: unknown): boolean {
+  if (!isObjectLike(value) || typeof ctor !== "function") return false;
+  try {
+    return value instanceof ctor;
+  } catch {
+    return false;
+  }
+}
+
+function safeGet(value: object, key: string): unknown {
+  try {
+    return (value as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,157 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { timeout } from "hono/timeout";
+import { authGuard } from "./auth_guard.ts";
+import { mountCommands } from "./command_routes.ts";
+import { mountComponents } from "./component_routes.ts";
+import {
+  failureForStatus,
+  internalFailure,
+  requestFailure,
+} from "./error_mapping.ts";
+import { mountLifecycle } from "./lifecycle_routes.ts";
+import { type OpsRouterOptions, routerSettings } from "./options.ts";
+import { opsView } from "./ops_view.ts";
+import { mountProbes } from "./probe_routes.ts";
+import { errorResponse } from "./respond.ts";
+
+const PAYLOAD_TOO_LARGE = requestFailure(
+  413,
+  "payload_too_large",
+  "payload too large",
+);
+
+/**
+ * Builds the HTTP ops surface of a service as a Hono app; mount it with
+ * `app.route("/", opsRouter(...))` or serve it as is, on any runtime.
+ *
+ * | route | when | answer |
+ * |---|---|---|
+ * | `GET /livez` | always, no auth | 200 `{ ok: true }`; 503 `{ ok: false }` while a `livenessOnStall` worker is stalled |
+ * | `GET /readyz` | always, no auth | 200 / 503 `{ ready, reason?, components }` |
+ * | `GET {prefix}/components` | always, behind auth | 200 `{ components }` |
+ * | `GET {prefix}/components/:name` | always, behind auth | 200 detail with `inspect`; 404 unknown |
+ * | `POST {prefix}/commands/dispatch` | `commands: true` | body `{ worker, name, payload? }` → 200 `{ worker, name, result }` |
+ * | `POST {prefix}/workers/{start,drain,stop}` | `lifecycle: true` | body `{ worker }` → 200 `{ worker: WorkerSnapshot }` |
+ * | `POST {prefix}/runtime/{start,drain,stop}` | `lifecycle: true` | empty body or `{}` → 200 `{ runtime: RuntimeStatus }` |
+ *
+ * Everything under `prefix` — known or not — is behind `auth` /
+ * `authMiddleware` when one is given (401 without credentials, then 404
+ * for a disabled or unknown route). The read-only component routes are
+ * served without auth when none is given, but they expose operational
+ * state: protect the whole surface. Mutating routes refuse to exist
+ * without auth (fail closed).
+ *
+ * Request bodies are strict JSON (`Content-Type: application/json`, else
+ * 415; malformed → 400 `invalid_json`; unknown fields or wrong types → 400
+ * `invalid_argument`; bad names → 400 `invalid_name`), capped by Hono's
+ * `bodyLimit` (413). Errors answer `{ error: { code, message } }` with
+ * public text only: 404 worker / command not found; 409 not accepting
+ * work, invalid state, loop worker active, ops `rejected`; 429 saturated;
+ * 503 runtime not accepting work, canceled, shut down, retry budget
+ * exhausted; 504 deadline exceeded (the command's or the router's
+ * `timeout`); 500 command failed (generic, or the public code and message
+ * of an `OperationalFailure` or ops `failed` result). Stop routes do not
+ * wait for in-flight commands.
+ *
+ * @param options The runtime and/or registry, the prefix, auth, which
+ * mutating routes to enable, the body limit and the per-request timeout.
+ * @returns A Hono app with the routes above, its own `onError` (generic
+ * 500 for anything unexpected) and `notFound` (404 JSON).
+ * @throws {WorkerkitError} `invalid_argument` when neither `runtime` nor
+ * `registry` is given, `commands` or `lifecycle` is enabled without a
+ * `runtime`, `commands`, `lifecycle` or `dashboard` is enabled without
+ * `auth` or `authMiddleware` (unless `unsafeAllowUnauthenticated: true`),
+ * both `auth` and `authMiddleware` are given, an option is unknown or has
+ * the wrong type, `prefix` is not a path like `/admin`, `bodyLimit` is not
+ * a whole number >= 1 or `timeout` is not a number of ms in (0, 2^31 − 1].
+ *
+ * @example Probes and a bearer-protected admin API on a runtime
+ * ```ts
+ * import { Hono } from "hono";
+ * import { bearerAuth } from "hono/bearer-auth";
+ * import { Runtime } from "@workerkit/core";
+ * import { opsRouter } from "@workerkit/core/hono";
+ *
+ * const runtime = new Runtime({ name: "billing" });
+ * runtime.register({
+ *   name: "prices",
+ *   worker: { start() {}, stop() {} },
+ *   commands: [{ name: "cache/refresh", handler: () => ({ message: "refreshed" }) }],
+ * });
+ * await runtime.startAll();
+ *
+ * const app = new Hono();
+ * app.route("/", opsRouter({
+ *   runtime,
+ *   authMiddleware: bearerAuth({ token: "change-me" }),
+ *   commands: true,
+ *   lifecycle: true,
+ *   timeout: 10_000,
+ * }));
+ *
+ * console.log((await app.request("/readyz")).status); // 200
+ * const response = await app.request("/admin/commands/dispatch", {
+ *   method: "POST",
+ *   headers: { authorization: "Bearer change-me", "content-type": "application/json" },
+ *   body: JSON.stringify({ worker: "prices", name: "cache/refresh" }),
+ * });
+ * console.log(await response.json());
+ * // { worker: "prices", name: "cache/refresh", result: { message: "refreshed" } }
+ * await runtime.shutdown({ signal: AbortSignal.timeout(5_000) });
+ * ```
+ */
+export function opsRouter(options: OpsRouterOptions): Hono {
+  const settings = routerSettings(options);
+  const view = opsView(settings.runtime, settings.registry);
+  const { prefix, runtime } = settings;
+  const app = new Hono();
+
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) {
+      if (error.status < 400 && error.res !== undefined) {
+        return error.getResponse();
+      }
+      const challenge = error.res?.headers.get("www-authenticate");
+      return errorResponse(
+        c,
+        failureForStatus(error.status),
+        challenge ? { "www-authenticate": challenge } : undefined,
+      );
+    }
+    return errorResponse(c, internalFailure());
+  });
+  app.notFound((c) =>
+    errorResponse(c, requestFailure(404, "not_found", "not found"))
+  );
+
+  mountProbes(app, settings, view);
+
+  // Everything under the prefix (`{prefix}/*` matches `{prefix}` itself
+  // too): the deadline, then auth, then the body cap.
+  const admin = `${prefix}/*`;
+  if (settings.timeout !== undefined) {
+    app.use(admin, timeout(settings.timeout));
+  }
+  const guard = authGuard(settings.auth, settings.authMiddleware);
+  if (guard !== undefined) app.use(admin, guard);
+  app.use(
+    admin,
+    bodyLimit({
+      maxSize: settings.bodyLimit,
+      // The rest of the body is left unread, so the connection cannot be
+      // reused: close it (Node's server would otherwise desynchronise it).
+      onError: (c) =>
+        errorResponse(c, PAYLOAD_TOO_LARGE, { connection: "close" }),
+    }),
+  );
+
+  mountComponents(app, settings, view);
+  if (settings.commands) mountCommands(app, settings, runtime!);
+  if (settings.lifecycle) mountLifecycle(app, settings, runtime!);
+  // `dashboard: true` is accepted and guarded above; its routes (`GET
+  // {prefix}` and `GET {prefix}/events`, section 12.1) mount here.
+
+  return app;
+}

@@ -1,0 +1,35 @@
+import { type OpsReadiness, OpsRegistry } from "../ops/registry.ts";
+import type { Runtime } from "../runtime.ts";
+import type { OpsView } from "./options.ts";
+
+/**
+ * Where `/readyz` and the component routes read from: the registry when
+ * there is one; otherwise a private registry holding only the runtime (as a
+ * `required` component), so the answers have the same shape either way and
+ * get the registry's sanitising. With the runtime alone, a not-ready answer
+ * gives the runtime's own reason (e.g. "shutting down") at the top.
+ *
+ * @internal
+ * @param runtime The router's runtime, if any.
+ * @param registry The router's registry, if any.
+ * @returns The view.
+ * @throws Never when at least one of them is given.
+ */
+export function opsView(
+  runtime: Runtime | undefined,
+  registry: OpsRegistry | undefined,
+): OpsView {
+  if (registry !== undefined) return registry;
+  const own = new OpsRegistry();
+  own.register(runtime!);
+  return {
+    readiness(): OpsReadiness {
+      const readiness = own.readiness();
+      const reason = readiness.components[0]?.reason;
+      if (!readiness.ready && reason !== undefined) readiness.reason = reason;
+      return readiness;
+    },
+    components: () => own.components(),
+    component: (name) => own.component(name),
+  };
+}

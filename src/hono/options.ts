@@ -1,0 +1,287 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { WorkerkitError } from "../errors.ts";
+import { OpsRegistry } from "../ops/registry.ts";
+import { Runtime } from "../runtime.ts";
+
+/**
+ * Decides whether a request may use the admin routes: `true` lets it
+ * through; anything else — `false`, a non-boolean, a throw or a rejection —
+ * answers 401.
+ *
+ * @param c The Hono request context.
+ * @returns `true` to allow the request.
+ *
+ * @example An API key compared in constant time
+ * ```ts
+ * import { timingSafeEqual } from "hono/utils/buffer";
+ * import { Runtime } from "@workerkit/core";
+ * import { type OpsAuthPredicate, opsRouter } from "@workerkit/core/hono";
+ *
+ * const key = "change-me";
+ * const auth: OpsAuthPredicate = (c) =>
+ *   timingSafeEqual(c.req.header("x-api-key") ?? "", key);
+ * const app = opsRouter({ runtime: new Runtime({ name: "billing" }), auth });
+ * const response = await app.request("/admin/components", { headers: { "x-api-key": key } });
+ * console.log(response.status); // 200
+ * ```
+ */
+export type OpsAuthPredicate = (c: Context) => boolean | Promise<boolean>;
+
+/**
+ * Options of {@linkcode opsRouter}. At least one of `runtime` and
+ * `registry` is required.
+ *
+ * @example Read-only probes and inspection for a registry
+ * ```ts
+ * import { OpsRegistry, Runtime } from "@workerkit/core";
+ * import { opsRouter, type OpsRouterOptions } from "@workerkit/core/hono";
+ *
+ * const runtime = new Runtime({ name: "billing" });
+ * const registry = new OpsRegistry();
+ * registry.register(runtime);
+ * const options: OpsRouterOptions = { runtime, registry, prefix: "/ops", auth: () => true };
+ * const app = opsRouter(options);
+ * console.log((await app.request("/ops/components")).status); // 200
+ * ```
+ */
+export interface OpsRouterOptions {
+  /**
+   * The runtime: `/livez` follows its `live()`; commands and lifecycle
+   * routes act on it; without a registry, `/readyz` and the component
+   * routes show it as the single component.
+   */
+  runtime?: Runtime;
+  /**
+   * The ops registry behind `/readyz` and the component routes. Register
+   * the runtime in it yourself to have it counted.
+   */
+  registry?: OpsRegistry;
+  /**
+   * Where the admin routes live: one or more `/`-separated segments of
+   * `A-Z a-z 0-9 . _ ~ -`, no trailing slash, not `/livez` or `/readyz`.
+   *
+   * @default {"/admin"}
+   */
+  prefix?: string;
+  /**
+   * A predicate guarding every route under `prefix`; mutually exclusive
+   * with `authMiddleware`.
+   */
+  auth?: OpsAuthPredicate;
+  /**
+   * A Hono middleware guarding every route under `prefix`, e.g.
+   * `bearerAuth({ token })` from `hono/bearer-auth`; mutually exclusive
+   * with `auth`. An `HTTPException` it throws is answered with its status
+   * (and `WWW-Authenticate` header) in the router's JSON error format; any
+   * other throw, or returning without a response and without calling
+   * `next`, answers 401.
+   */
+  authMiddleware?: MiddlewareHandler;
+  /**
+   * Enables `POST {prefix}/commands/dispatch`. Needs `runtime` and auth.
+   *
+   * @default {false}
+   */
+  commands?: boolean;
+  /**
+   * Enables `POST {prefix}/workers/{start,drain,stop}` and
+   * `POST {prefix}/runtime/{start,drain,stop}`. Needs `runtime` and auth.
+   *
+   * @default {false}
+   */
+  lifecycle?: boolean;
+  /**
+   * Reserved for the live ops page at `{prefix}`; accepted (and, like
+   * `commands`, it needs auth) but nothing is served for it yet.
+   *
+   * @default {false}
+   */
+  dashboard?: boolean;
+  /**
+   * Allows `commands`, `lifecycle` or `dashboard` without `auth` or
+   * `authMiddleware`. Only for a listener nothing untrusted can reach.
+   *
+   * @default {false}
+   */
+  unsafeAllowUnauthenticated?: boolean;
+  /**
+   * The largest request body accepted, in bytes; larger ones answer 413.
+   *
+   * @default {65536}
+   */
+  bodyLimit?: number;
+  /**
+   * A per-request deadline for the admin routes, in ms; past it the answer
+   * is 504 while the command or lifecycle operation goes on under its own
+   * deadlines. No deadline when absent.
+   */
+  timeout?: number;
+}
+
+/**
+ * Where the router reads readiness and components from: an
+ * {@linkcode OpsRegistry}, or one that holds only the runtime.
+ *
+ * @internal
+ */
+export type OpsView = Pick<
+  OpsRegistry,
+  "readiness" | "components" | "component"
+>;
+
+/**
+ * The checked, normalised options.
+ *
+ * @internal
+ */
+export interface RouterSettings {
+  runtime: Runtime | undefined;
+  registry: OpsRegistry | undefined;
+  prefix: string;
+  auth: OpsAuthPredicate | undefined;
+  authMiddleware: MiddlewareHandler | undefined;
+  commands: boolean;
+  lifecycle: boolean;
+  dashboard: boolean;
+  bodyLimit: number;
+  timeout: number | undefined;
+}
+
+const KNOWN = new Set([
+  "runtime",
+  "registry",
+  "prefix",
+  "auth",
+  "authMiddleware",
+  "commands",
+  "lifecycle",
+  "dashboard",
+  "unsafeAllowUnauthenticated",
+  "bodyLimit",
+  "timeout",
+]);
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const SEGMENT = /^[A-Za-z0-9._~-]+$/;
+
+/**
+ * Checks the router's options, failing closed.
+ *
+ * @internal
+ * @param options What the caller passed.
+ * @returns The settings.
+ * @throws {WorkerkitError} `invalid_argument` for anything invalid, see
+ * {@linkcode opsRouter}.
+ */
+export function routerSettings(options: OpsRouterOptions): RouterSettings {
+  if (options === null || typeof options !== "object") {
+    throw invalid("opsRouter() takes an options object");
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) {
+      throw invalid(`opsRouter() has no option ${JSON.stringify(key)}`);
+    }
+  }
+  const { runtime, registry, auth, authMiddleware } = options;
+  if (runtime !== undefined && !(runtime instanceof Runtime)) {
+    throw invalid("runtime must be a Runtime");
+  }
+  if (registry !== undefined && !(registry instanceof OpsRegistry)) {
+    throw invalid("registry must be an OpsRegistry");
+  }
+  if (runtime === undefined && registry === undefined) {
+    throw invalid("opsRouter() needs a runtime, a registry or both");
+  }
+  if (auth !== undefined && typeof auth !== "function") {
+    throw invalid("auth must be a function (c) => boolean | Promise<boolean>");
+  }
+  if (authMiddleware !== undefined && typeof authMiddleware !== "function") {
+    throw invalid("authMiddleware must be a Hono middleware");
+  }
+  if (auth !== undefined && authMiddleware !== undefined) {
+    throw invalid("pass auth or authMiddleware, not both");
+  }
+  const commands = flag(options, "commands");
+  const lifecycle = flag(options, "lifecycle");
+  const dashboard = flag(options, "dashboard");
+  const unsafe = flag(options, "unsafeAllowUnauthenticated");
+  if ((commands || lifecycle) && runtime === undefined) {
+    throw invalid("commands and lifecycle routes need a runtime");
+  }
+  if (
+    (commands || lifecycle || dashboard) && auth === undefined &&
+    authMiddleware === undefined && !unsafe
+  ) {
+    throw invalid(
+      "commands, lifecycle and dashboard need auth or authMiddleware " +
+        "(or unsafeAllowUnauthenticated: true)",
+    );
+  }
+  return {
+    runtime,
+    registry,
+    prefix: checkPrefix(options.prefix),
+    auth,
+    authMiddleware,
+    commands,
+    lifecycle,
+    dashboard,
+    bodyLimit: checkBodyLimit(options.bodyLimit),
+    timeout: checkTimeout(options.timeout),
+  };
+}
+
+function flag(
+  options: OpsRouterOptions,
+  key:
+    | "commands"
+    | "lifecycle"
+    | "dashboard"
+    | "unsafeAllowUnauthenticated",
+): boolean {
+  const value: unknown = options[key];
+  if (value === undefined) return false;
+  if (typeof value !== "boolean") throw invalid(`${key} must be a boolean`);
+  return value;
+}
+
+function checkPrefix(prefix: unknown): string {
+  if (prefix === undefined) return "/admin";
+  const problem = "prefix must be a path like /admin: segments of " +
+    "A-Z a-z 0-9 . _ ~ -, no trailing slash, not /livez or /readyz";
+  if (typeof prefix !== "string" || !prefix.startsWith("/")) {
+    throw invalid(problem);
+  }
+  const segments = prefix.slice(1).split("/");
+  for (const segment of segments) {
+    if (!SEGMENT.test(segment) || segment === "." || segment === "..") {
+      throw invalid(problem);
+    }
+  }
+  if (prefix === "/livez" || prefix === "/readyz") throw invalid(problem);
+  return prefix;
+}
+
+function checkBodyLimit(limit: unknown): number {
+  if (limit === undefined) return 64 * 1024;
+  if (
+    typeof limit !== "number" || !Number.isSafeInteger(limit) || limit < 1
+  ) {
+    throw invalid("bodyLimit must be a whole number of bytes >= 1");
+  }
+  return limit;
+}
+
+function checkTimeout(timeout: unknown): number | undefined {
+  if (timeout === undefined) return undefined;
+  if (
+    typeof timeout !== "number" || !(timeout > 0) || timeout > MAX_TIMER_MS
+  ) {
+    throw invalid(`timeout must be a number of ms in (0, ${MAX_TIMER_MS}]`);
+  }
+  return timeout;
+}
+
+function invalid(message: string): WorkerkitError {
+  return new WorkerkitError("invalid_argument", message);
+}
