@@ -1,3 +1,4 @@
+import { isoTime } from "./iso_time.ts";
 import { ignoreRejection } from "./contained_listeners.ts";
 import type { Clock } from "./clock.ts";
 import type { Following } from "./emitter.ts";
@@ -358,7 +359,7 @@ async function runCheck<T extends { ready: boolean }>(
       runtime: internals.runtime,
       worker: handle.qualifiedName,
       check: check.name,
-      at: new Date(now).toISOString(),
+      at: isoTime(now),
       durationMs: Math.max(0, now - started),
       ...fields,
     });

@@ -1,3 +1,4 @@
+import { isoTime } from "./iso_time.ts";
 import type { Clock } from "./clock.ts";
 import type {
   Command,
@@ -185,7 +186,7 @@ export class CommandRun {
       worker: this.w.qualifiedName,
       command: this.command.name,
       dispatchId: this.dispatchId,
-      at: new Date(this.host.clock.now()).toISOString(),
+      at: isoTime(this.host.clock.now()),
       ok,
       attempts: this.attempts,
       durationMs: this.host.clock.now() - this.startedAt,

@@ -1,3 +1,4 @@
+import { isoTime } from "./iso_time.ts";
 import type { Contribution } from "./aggregate.ts";
 import type { Command } from "./command.ts";
 import { WorkerkitError } from "./errors.ts";
@@ -31,7 +32,7 @@ export function transitionOf(record: TransitionRecord): Transition {
   const t: Transition = {
     from: record.from,
     to: record.to,
-    at: new Date(record.atMs).toISOString(),
+    at: isoTime(record.atMs),
   };
   if (record.reason !== undefined) t.reason = record.reason;
   return t;

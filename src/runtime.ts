@@ -1,3 +1,4 @@
+import { isoTime } from "./iso_time.ts";
 import { Aggregate } from "./aggregate.ts";
 import { Attempt, invoke } from "./attempt.ts";
 import { type Clock, systemClock } from "./clock.ts";
@@ -1339,7 +1340,7 @@ export class Runtime extends EventTarget implements Component {
   }
 
   #at(): string {
-    return new Date(this.#clock.now()).toISOString();
+    return isoTime(this.#clock.now());
   }
 }
 
