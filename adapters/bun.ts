@@ -11,9 +11,8 @@
  *
  * @module
  */
-import process from "node:process";
 import type { FetchHandler, ServeOptions, Server } from "../src/server.ts";
-import { signalOnce, until } from "./_signals.ts";
+import { until } from "./_signals.ts";
 
 export type { FetchHandler, ServeOptions, Server } from "../src/server.ts";
 
@@ -33,22 +32,7 @@ interface BunGlobal {
   }): BunServer;
 }
 
-/**
- * An `AbortSignal` that aborts on the first SIGINT or SIGTERM; a second
- * signal exits the process with code 130. The same signal on every call.
- *
- * @returns The process's shutdown signal.
- * @example
- * ```ts ignore
- * import { shutdownSignal } from "@workerkit/core/bun";
- *
- * shutdownSignal().addEventListener("abort", () => console.log("shutting down"));
- * ```
- */
-export const shutdownSignal: () => AbortSignal = signalOnce({
-  listen: (signal, handler) => void process.on(signal, handler),
-  exit: (code) => process.exit(code),
-});
+export { shutdownSignal } from "./_process_signal.ts";
 
 /**
  * Serves `handler` with `Bun.serve`. Resolves once it listens.

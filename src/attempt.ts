@@ -1,3 +1,4 @@
+import { raceAbort } from "./race_abort.ts";
 import type { Clock } from "./clock.ts";
 import { WorkerkitError } from "./errors.ts";
 
@@ -79,25 +80,11 @@ export class Attempt {
    * to track; its rejection is never unhandled.
    */
   race<T>(work: Promise<T>, what: string): Promise<T> {
-    const signal = this.#controller.signal;
-    if (signal.aborted) {
-      work.then(undefined, () => {});
-      return Promise.reject(this.abortError(what));
-    }
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = (): void => reject(this.abortError(what));
-      signal.addEventListener("abort", onAbort, { once: true });
-      work.then(
-        (value) => {
-          signal.removeEventListener("abort", onAbort);
-          resolve(value);
-        },
-        (error: unknown) => {
-          signal.removeEventListener("abort", onAbort);
-          reject(error);
-        },
-      );
-    });
+    return raceAbort(
+      work,
+      this.#controller.signal,
+      () => this.abortError(what),
+    );
   }
 
   /** Ends the attempt: clears the timer and unlinks; the signal never aborts after. */

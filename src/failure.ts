@@ -1,3 +1,4 @@
+import { isObjectLike, safeGet, safeInstanceOf } from "./safe_access.ts";
 import { PUBLIC_MESSAGES, WorkerkitError } from "./errors.ts";
 import {
   isValidFailureCode,
@@ -61,31 +62,6 @@ const errorIsError: ((value: unknown) => boolean) | undefined = (() => {
     return undefined;
   }
 })();
-
-/** Whether `value` can have properties (objects and functions). */
-function isObjectLike(value: unknown): value is object {
-  return (typeof value === "object" && value !== null) ||
-    typeof value === "function";
-}
-
-/** `value instanceof ctor`, or `false` when the check throws (revoked or hostile proxies). */
-function safeInstanceOf(value: unknown, ctor: unknown): boolean {
-  if (!isObjectLike(value) || typeof ctor !== "function") return false;
-  try {
-    return value instanceof ctor;
-  } catch {
-    return false;
-  }
-}
-
-/** Reads `value[key]`, or `undefined` when reading throws. */
-function safeGet(value: object, key: string): unknown {
-  try {
-    return (value as Record<string, unknown>)[key];
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Whether `value` is an `Error`: `Error.isError` (which sees through realms

@@ -1,3 +1,4 @@
+import { isObjectLike, safeGet, safeInstanceOf } from "../safe_access.ts";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import {
   PUBLIC_MESSAGES,
@@ -205,26 +206,4 @@ export function requestFailure(
   message: string,
 ): HttpFailure {
   return { status, code, message };
-}
-
-function isObjectLike(value: unknown): value is object {
-  return (typeof value === "object" && value !== null) ||
-    typeof value === "function";
-}
-
-function safeInstanceOf(value: unknown, ctor: unknown): boolean {
-  if (!isObjectLike(value) || typeof ctor !== "function") return false;
-  try {
-    return value instanceof ctor;
-  } catch {
-    return false;
-  }
-}
-
-function safeGet(value: object, key: string): unknown {
-  try {
-    return (value as Record<string, unknown>)[key];
-  } catch {
-    return undefined;
-  }
 }

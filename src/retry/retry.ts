@@ -1,3 +1,4 @@
+import { raceAbort } from "../race_abort.ts";
 import type { Clock } from "../clock.ts";
 import type { RetryPolicy } from "./policy.ts";
 import {
@@ -143,19 +144,5 @@ function settleOrAbort<T>(
   promise: Promise<T>,
   signal: AbortSignal,
 ): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
+  return raceAbort(promise, signal, () => signal.reason);
 }
