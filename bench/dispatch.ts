@@ -23,6 +23,8 @@ import {
 } from "cockatiel";
 import pLimit from "p-limit";
 import { Runtime } from "../mod.ts";
+import { logObserver } from "../src/log/mod.ts";
+import { otelObserver } from "../src/otel/mod.ts";
 import type { CommandResult, Observer } from "../mod.ts";
 import type { BenchLine } from "./_common.ts";
 import {
@@ -92,10 +94,17 @@ const silentObserver: Observer = {
   failure() {},
 };
 
-async function startedRuntime(capped: boolean): Promise<Runtime> {
+/** A logger that drops every record: measures the adapter, not the sink. */
+const nullLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+async function startedRuntime(
+  capped: boolean,
+  observer: Observer | undefined = capped ? silentObserver : undefined,
+): Promise<Runtime> {
   const runtime = new Runtime({
     name: capped ? "capped" : "plain",
-    ...(capped ? { commandConcurrency: CAP, observer: silentObserver } : {}),
+    ...(capped ? { commandConcurrency: CAP } : {}),
+    ...(observer ? { observer } : {}),
   });
   runtime.register({
     name: "w",
@@ -122,7 +131,12 @@ function pLimitCall(): Call {
 }
 
 function variants(runtimes: Runtime[]): Variant[] {
-  const [plain, capped] = runtimes as [Runtime, Runtime];
+  const [plain, capped, logged, traced] = runtimes as [
+    Runtime,
+    Runtime,
+    Runtime,
+    Runtime,
+  ];
   const request = { worker: "w", name: "noop" };
   return [
     { name: "direct", label: "direct `await handler()`", call: noop },
@@ -135,6 +149,16 @@ function variants(runtimes: Runtime[]): Variant[] {
       name: "dispatchCapped",
       label: "`dispatch` + caps + observer",
       call: () => capped.dispatch(request),
+    },
+    {
+      name: "dispatchLog",
+      label: "`dispatch` + `logObserver` (null sink)",
+      call: () => logged.dispatch(request),
+    },
+    {
+      name: "dispatchOtel",
+      label: "`dispatch` + `otelObserver` (API, no SDK)",
+      call: () => traced.dispatch(request),
     },
     {
       name: "cockatiel",
@@ -214,7 +238,12 @@ function report(results: Record<string, DispatchResult>): void {
 }
 
 async function main(): Promise<void> {
-  const runtimes = [await startedRuntime(false), await startedRuntime(true)];
+  const runtimes = [
+    await startedRuntime(false),
+    await startedRuntime(true),
+    await startedRuntime(false, logObserver(nullLogger)),
+    await startedRuntime(false, otelObserver()),
+  ];
   const results: Record<string, DispatchResult> = {};
   const all = variants(runtimes);
   // p-limit is measured alone, after the others: each of its calls leaves

@@ -208,6 +208,8 @@ const VARIANTS: Array<[string, string]> = [
   ["direct", "direct `await handler()`"],
   ["dispatch", "`dispatch`, default policy"],
   ["dispatchCapped", "`dispatch` + caps + no-op observer"],
+  ["dispatchLog", "`dispatch` + `logObserver` (null sink)"],
+  ["dispatchOtel", "`dispatch` + `otelObserver` (API, no SDK)"],
   ["cockatiel", "cockatiel retry+timeout+bulkhead"],
   ["pLimit", "p-limit + `AbortSignal.timeout`"],
 ];
