@@ -2,6 +2,9 @@
 // second one exits at once with 130, the conventional "interrupted" code, for
 // an operator who does not want to wait for a graceful shutdown.
 
+/** A second SIGINT this soon after the first is a duplicate delivery, ms. */
+const REPEAT_WINDOW_MS = 250;
+
 /** How an adapter watches and exits on process signals. */
 export interface SignalHost {
   listen(signal: "SIGINT" | "SIGTERM", handler: () => void): void;
@@ -15,8 +18,18 @@ export function signalOnce(host: SignalHost): () => AbortSignal {
     if (controller) return controller.signal;
     const made = new AbortController();
     controller = made;
+    let firstAt = 0;
     const onSignal = (name: string) => () => {
-      if (made.signal.aborted) host.exit(130);
+      if (made.signal.aborted) {
+        // One Ctrl-C delivered twice — by the terminal to the whole process
+        // group and again by a task runner that forwards it (deno task
+        // does) — is not an operator insisting.
+        if (name === "SIGINT" && Date.now() - firstAt < REPEAT_WINDOW_MS) {
+          return;
+        }
+        host.exit(130);
+      }
+      firstAt = Date.now();
       made.abort(new DOMException(`received ${name}`, "AbortError"));
     };
     host.listen("SIGINT", onSignal("SIGINT"));

@@ -139,7 +139,8 @@ export class ManagedWorker implements Contribution {
       name: this.qualifiedName,
       localName: this.name,
       state: this.state,
-      ready: this.ready,
+      // A stalled worker shows unready; its own flag returns with a heartbeat.
+      ready: this.effectiveReady,
       acceptingWork: this.accepting,
       inFlight: this.inFlight,
       restarts: this.restarts,

@@ -758,8 +758,10 @@ export class Runtime extends EventTarget implements Component {
   #stalled(w: ManagedWorker): void {
     if (w.state !== "running") return;
     this.#recordFailure(w, stallFailure(), "stall");
-    if (this.#mayRestart(w)) {
-      this.#failAndRestart(w, stallFailure());
+    if (w.intensity) {
+      // Supervised: a stall is a failure, restarted until the intensity is spent.
+      if (this.#mayRestart(w)) this.#failAndRestart(w, stallFailure());
+      else this.#fail(w);
       return;
     }
     this.#change(w, () => {

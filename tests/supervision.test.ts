@@ -260,7 +260,7 @@ test("a stalled worker is flagged, unready and reported once; a heartbeat clears
   await clock.advance(400);
   let status = runtime.worker("w")!.status;
   assert.equal(status.stalled, true);
-  assert.equal(status.ready, true, "the worker's own readiness is kept");
+  assert.equal(status.ready, false, "a stalled worker shows unready");
   assert.equal(
     runtime.status().ready,
     false,
@@ -279,6 +279,11 @@ test("a stalled worker is flagged, unready and reported once; a heartbeat clears
   handle!.heartbeat();
   status = runtime.worker("w")!.status;
   assert.equal(status.stalled, false);
+  assert.equal(
+    status.ready,
+    true,
+    "the heartbeat restores the readiness it had",
+  );
   assert.equal(runtime.status().ready, true);
   assert.equal(runtime.live(), true);
   await runtime.shutdown();
@@ -302,6 +307,26 @@ test("a stalled worker with a restart policy is restarted", async () => {
   assert.equal(runtime.worker("w")!.status.restarts, 1);
   assert.equal(runtime.worker("w")!.status.stalled, false);
   await runtime.shutdown();
+});
+
+test("a stall once the restart intensity is spent fails the worker", async () => {
+  const clock = new ManualClock();
+  const runtime = new Runtime({ name: "svc", clock });
+  runtime.register({
+    name: "w",
+    stallTimeout: 1_000,
+    restart: {
+      backoff: attempts(10, { backoff: constant(1) }),
+      maxRestarts: 0,
+    },
+    worker: { start() {}, stop() {} },
+  });
+  await runtime.start("w");
+  await clock.advance(1_000);
+  const status = runtime.worker("w")!.status;
+  assert.equal(status.state, "failed");
+  assert.equal(status.lastFailure?.code, "stalled");
+  assert.equal(status.restarts, 0);
 });
 
 test("drainSignal fires at drain while signal does not until the deadline", async () => {
