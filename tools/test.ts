@@ -1,24 +1,33 @@
 /**
  * Runs the test suite (`tests/**\/*.test.ts`, written with `node:test`) on
- * Deno, Node 22, Node 24 and Bun, one after another, streaming each runtime's
- * own output, then prints one summary line per runtime and a final line
- * `N passed, M failed`. Exits non-zero when any runtime failed, crashed or
- * printed no summary that could be read (such a runtime counts as 1 failed).
+ * Deno, Node 22, Node 24 and Bun, one after another, then the browser tests
+ * (`tests/browser/*.test.ts`, real headless Chromium) on Node 24 as a fifth
+ * phase, `browser`; streams each one's own output, then prints one summary
+ * line per phase and a final line `N passed, M failed`. Exits non-zero when
+ * any phase failed, crashed or printed no summary that could be read (such a
+ * phase counts as 1 failed).
  *
  * Usage (through `deno task test`, which runs `npm install` first):
  *
- *   deno task test                    all runtimes, all files
+ *   deno task test                    all runtimes and the browser phase, all files
  *   deno task test deno bun           only these runtimes ("node" = node22 + node24)
+ *   deno task test browser            only the browser phase
  *   deno task test --runtime=node22   the same, as a flag (comma-separated)
  *   deno task test --filter=retry     only files whose path contains "retry"
  *
- * `tests/browser/` (Chromium only) and folders starting with `_` or `.`
- * (e.g. `tests/_support/`) are not test files and are skipped here.
+ * The browser phase needs Chromium: `CHROMIUM_PATH`, else `chromium` (or
+ * `chromium-browser`) on the PATH, else `/usr/bin/chromium`. When none is
+ * there and this runs as root with `apt-get`, it installs Debian's
+ * `chromium` package; otherwise the phase counts as 1 failed. The path is
+ * passed to the tests in `CHROMIUM_PATH`.
+ *
+ * Folders starting with `_` or `.` (e.g. `tests/_support/`) hold no test
+ * files.
  *
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { join, relative } from "node:path";
+import { delimiter, join, relative } from "node:path";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = (path: string) => join(root, "node_modules", path);
@@ -35,6 +44,8 @@ interface Counts {
 interface Runtime {
   name: string;
   exe: string;
+  /** Runs `tests/browser/` (with Chromium) instead of the rest of `tests/`. */
+  browser?: boolean;
   args(files: string[]): string[];
   /** Reads the runtime's own closing totals; undefined when absent. */
   parse(output: string): Counts | undefined;
@@ -46,10 +57,10 @@ function last(text: string, re: RegExp): number[] | undefined {
   return found?.slice(1).map((group) => Number(group ?? 0));
 }
 
-function nodeRuntime(name: string): Runtime {
+function nodeRuntime(name: string, node = name): Runtime {
   return {
     name,
-    exe: bin(`${name}/bin/node`),
+    exe: bin(`${node}/bin/node`),
     args: (files) => [
       "--test",
       "--test-reporter=spec",
@@ -101,12 +112,13 @@ const RUNTIMES: Runtime[] = [
       return { passed: pass[0]!, failed: fail[0]! + errors[0]! };
     },
   },
+  { ...nodeRuntime("browser", "node24"), browser: true },
 ];
 
 function usage(message?: string): never {
   if (message) console.error(`error: ${message}`);
   console.error(
-    "usage: deno task test [deno|node22|node24|node|bun ...] [--runtime=a,b] [--filter=text]",
+    "usage: deno task test [deno|node22|node24|node|bun|browser ...] [--runtime=a,b] [--filter=text]",
   );
   Deno.exit(2);
 }
@@ -138,31 +150,99 @@ function parseArgs(args: string[]): { runtimes: Runtime[]; filters: string[] } {
   return { runtimes, filters };
 }
 
-/** `tests/**\/*.test.ts`, sorted, relative to the repository root. */
-async function findTestFiles(filters: string[]): Promise<string[]> {
-  const files: string[] = [];
-  async function walk(dir: string, top: boolean): Promise<void> {
+/** The test files, sorted, relative to the repository root. */
+interface TestFiles {
+  /** `tests/**\/*.test.ts` outside `tests/browser/`: every runtime runs them. */
+  runtimes: string[];
+  /** `tests/browser/**\/*.test.ts`: the browser phase runs them. */
+  browser: string[];
+}
+
+async function findTestFiles(filters: string[]): Promise<TestFiles> {
+  const files: TestFiles = { runtimes: [], browser: [] };
+  async function walk(dir: string, into: string[]): Promise<void> {
     for await (const entry of Deno.readDir(dir)) {
       const path = join(dir, entry.name);
       if (entry.isDirectory) {
         const skip = entry.name.startsWith("_") || entry.name.startsWith(".") ||
-          entry.name === "node_modules" || (top && entry.name === "browser");
-        if (!skip) await walk(path, false);
+          entry.name === "node_modules";
+        if (skip) continue;
+        const browser = into === files.runtimes && entry.name === "browser" &&
+          dir === join(root, "tests");
+        await walk(path, browser ? files.browser : into);
       } else if (entry.name.endsWith(".test.ts")) {
-        files.push(relative(root, path));
+        into.push(relative(root, path));
       }
     }
   }
   try {
-    await walk(join(root, "tests"), true);
+    await walk(join(root, "tests"), files.runtimes);
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
-  return files
-    .filter((f) =>
+  const keep = (list: string[]) =>
+    list.filter((f) =>
       filters.length === 0 || filters.some((s) => f.slice(6).includes(s))
-    )
-    .sort();
+    ).sort();
+  return { runtimes: keep(files.runtimes), browser: keep(files.browser) };
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** `CHROMIUM_PATH`, `chromium` / `chromium-browser` on the PATH, or /usr/bin/chromium. */
+async function findChromium(): Promise<string | undefined> {
+  const given = Deno.env.get("CHROMIUM_PATH");
+  if (given) return (await isFile(given)) ? given : undefined;
+  const dirs = (Deno.env.get("PATH") ?? "").split(delimiter).filter(Boolean);
+  for (const name of ["chromium", "chromium-browser"]) {
+    for (const dir of dirs) {
+      if (await isFile(join(dir, name))) return join(dir, name);
+    }
+  }
+  return (await isFile("/usr/bin/chromium")) ? "/usr/bin/chromium" : undefined;
+}
+
+/** Finds Chromium, installing Debian's package when root with apt-get. */
+async function chromium(): Promise<{ path?: string; problem?: string }> {
+  const found = await findChromium();
+  if (found) return { path: found };
+  if (Deno.env.get("CHROMIUM_PATH")) {
+    return {
+      problem: `CHROMIUM_PATH=${Deno.env.get("CHROMIUM_PATH")} is not a file`,
+    };
+  }
+  const root = Deno.uid() === 0;
+  if (!root || !(await isFile("/usr/bin/apt-get"))) {
+    return {
+      problem: "Chromium not found (set CHROMIUM_PATH, or install the " +
+        "chromium package: apt-get install chromium)",
+    };
+  }
+  console.log(
+    "\n━━━ browser: installing Chromium (apt-get install chromium) ━━━",
+  );
+  const install = await new Deno.Command("bash", {
+    args: [
+      "-c",
+      "apt-get update -qq && apt-get install -y -qq chromium",
+    ],
+    env: { DEBIAN_FRONTEND: "noninteractive" },
+    stdin: "null",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  const installed = await findChromium();
+  if (installed) return { path: installed };
+  return {
+    problem:
+      `Chromium could not be installed (apt-get exit code ${install.code})`,
+  };
 }
 
 async function writeAll(
@@ -206,9 +286,21 @@ async function run(runtime: Runtime, files: string[]): Promise<Result> {
     );
     return done({ passed: 0, failed: 1 }, "not installed");
   }
-  console.log(`\n━━━ ${runtime.name} (${await version(runtime.exe)}) ━━━`);
-
   const env: Record<string, string> = {};
+  if (runtime.browser) {
+    const found = await chromium();
+    if (!found.path) {
+      console.error(`browser: ${found.problem}`);
+      return done({ passed: 0, failed: 1 }, found.problem);
+    }
+    env.CHROMIUM_PATH = found.path;
+  }
+  console.log(
+    `\n━━━ ${runtime.name} (${await version(runtime.exe)}${
+      runtime.browser ? `, ${env.CHROMIUM_PATH}` : ""
+    }) ━━━`,
+  );
+
   if (Deno.stdout.isTerminal()) env.FORCE_COLOR = "1";
   else if (!Deno.env.has("FORCE_COLOR")) env.NO_COLOR = "1";
   const child = new Deno.Command(runtime.exe, {
@@ -269,8 +361,11 @@ async function run(runtime: Runtime, files: string[]): Promise<Result> {
 }
 
 const { runtimes, filters } = parseArgs(Deno.args);
-const files = await findTestFiles(filters);
-if (files.length === 0) {
+const found = await findTestFiles(filters);
+const filesOf = (runtime: Runtime) =>
+  runtime.browser ? found.browser : found.runtimes;
+const phases = runtimes.filter((runtime) => filesOf(runtime).length > 0);
+if (phases.length === 0) {
   console.error(
     `error: no test files found under tests/${
       filters.length ? ` matching ${filters.join(", ")}` : ""
@@ -279,11 +374,19 @@ if (files.length === 0) {
   console.log("0 passed, 1 failed");
   Deno.exit(1);
 }
-console.log(`${files.length} test file(s): ${files.join(" ")}`);
+const lists: Array<[string, string[]]> = [
+  ["", found.runtimes],
+  ["browser ", found.browser],
+];
+for (const [what, files] of lists) {
+  if (files.length && phases.some((p) => filesOf(p) === files)) {
+    console.log(`${files.length} ${what}test file(s): ${files.join(" ")}`);
+  }
+}
 
 const results: [string, Result][] = [];
-for (const runtime of runtimes) {
-  results.push([runtime.name, await run(runtime, files)]);
+for (const runtime of phases) {
+  results.push([runtime.name, await run(runtime, filesOf(runtime))]);
 }
 
 const width = Math.max(...results.map(([name]) => name.length));

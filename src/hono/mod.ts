@@ -2,7 +2,8 @@
  * The HTTP ops surface of a Workerkit service as a Hono app:
  * {@linkcode opsRouter} serves `/livez` and `/readyz` for Kubernetes, and
  * under a prefix (behind your auth) component inspection and — only when
- * enabled — command dispatch and lifecycle controls. Errors answer `{
+ * enabled — command dispatch, lifecycle controls and a live dashboard (a
+ * self-contained page fed by a Server-Sent Events stream). Errors answer `{
  * error: { code, message } }` with public text only. Needs `hono`; runs on
  * Deno, Node, Bun and edge hosts.
  *

@@ -5,6 +5,7 @@ import { timeout } from "hono/timeout";
 import { authGuard } from "./auth_guard.ts";
 import { mountCommands } from "./command_routes.ts";
 import { mountComponents } from "./component_routes.ts";
+import { mountDashboardPage, mountEventStream } from "./dashboard_routes.ts";
 import {
   failureForStatus,
   internalFailure,
@@ -35,10 +36,16 @@ const PAYLOAD_TOO_LARGE = requestFailure(
  * | `POST {prefix}/commands/dispatch` | `commands: true` | body `{ worker, name, payload? }` → 200 `{ worker, name, result }` |
  * | `POST {prefix}/workers/{start,drain,stop}` | `lifecycle: true` | body `{ worker }` → 200 `{ worker: WorkerSnapshot }` |
  * | `POST {prefix}/runtime/{start,drain,stop}` | `lifecycle: true` | empty body or `{}` → 200 `{ runtime: RuntimeStatus }` |
+ * | `GET {prefix}` | `dashboard: true`, no auth | the live ops page: an HTML shell with no data, strict CSP |
+ * | `GET {prefix}/events` | `dashboard: true` | Server-Sent Events: `snapshot`, then the runtime's events (public fields), `: ping` heartbeats; 429 `too_many_streams` past `maxEventStreams` |
  *
  * Everything under `prefix` — known or not — is behind `auth` /
  * `authMiddleware` when one is given (401 without credentials, then 404
- * for a disabled or unknown route). The read-only component routes are
+ * for a disabled or unknown route), except the dashboard's page shell: it
+ * holds no data, so a browser can open it and pass the token from the
+ * URL fragment (`{prefix}#token=…`) to the event stream and the controls.
+ * Event streams end when the service begins stopping or `signal`
+ * aborts. The read-only component routes are
  * served without auth when none is given, but they expose operational
  * state: protect the whole surface. Mutating routes refuse to exist
  * without auth (fail closed).
@@ -56,16 +63,17 @@ const PAYLOAD_TOO_LARGE = requestFailure(
  * wait for in-flight commands.
  *
  * @param options The runtime and/or registry, the prefix, auth, which
- * mutating routes to enable, the body limit and the per-request timeout.
+ * mutating routes and the dashboard to enable, the body limit, the
+ * per-request timeout and the event streams' limits.
  * @returns A Hono app with the routes above, its own `onError` (generic
  * 500 for anything unexpected) and `notFound` (404 JSON).
  * @throws {WorkerkitError} `invalid_argument` when neither `runtime` nor
- * `registry` is given, `commands` or `lifecycle` is enabled without a
- * `runtime`, `commands`, `lifecycle` or `dashboard` is enabled without
- * `auth` or `authMiddleware` (unless `unsafeAllowUnauthenticated: true`),
- * both `auth` and `authMiddleware` are given, an option is unknown or has
- * the wrong type, `prefix` is not a path like `/admin`, `bodyLimit` is not
- * a whole number >= 1 or `timeout` is not a number of ms in (0, 2^31 − 1].
+ * `registry` is given, `commands`, `lifecycle` or `dashboard` is enabled
+ * without a `runtime`, or without `auth` or `authMiddleware` (unless
+ * `unsafeAllowUnauthenticated: true`), both `auth` and `authMiddleware`
+ * are given, an option is unknown or has the wrong type, `prefix` is not a path like `/admin`, `bodyLimit` or
+ * `maxEventStreams` is not a whole number >= 1, `timeout` is not a number
+ * of ms in (0, 2^31 − 1] or `heartbeatInterval` not one in [1, 2^31 − 1].
  *
  * @example Probes and a bearer-protected admin API on a runtime
  * ```ts
@@ -134,6 +142,9 @@ export function opsRouter(options: OpsRouterOptions): Hono {
   if (settings.timeout !== undefined) {
     app.use(admin, timeout(settings.timeout));
   }
+  // The dashboard's HTML shell holds no data and must open in a browser
+  // without credentials: it answers before the guard runs.
+  if (settings.dashboard) mountDashboardPage(app, settings);
   const guard = authGuard(settings.auth, settings.authMiddleware);
   if (guard !== undefined) app.use(admin, guard);
   app.use(
@@ -150,8 +161,7 @@ export function opsRouter(options: OpsRouterOptions): Hono {
   mountComponents(app, settings, view);
   if (settings.commands) mountCommands(app, settings, runtime!);
   if (settings.lifecycle) mountLifecycle(app, settings, runtime!);
-  // `dashboard: true` is accepted and guarded above; its routes (`GET
-  // {prefix}` and `GET {prefix}/events`, section 12.1) mount here.
+  if (settings.dashboard) mountEventStream(app, settings, runtime!);
 
   return app;
 }

@@ -91,12 +91,37 @@ export interface OpsRouterOptions {
    */
   lifecycle?: boolean;
   /**
-   * Reserved for the live ops page at `{prefix}`; accepted (and, like
-   * `commands`, it needs auth) but nothing is served for it yet.
+   * Enables the live ops page: `GET {prefix}` (an HTML shell with no data
+   * in it, served without auth so a browser can open it) and `GET
+   * {prefix}/events` (Server-Sent Events behind auth, which the page reads
+   * with the token it was given in the URL fragment). Needs `runtime` and
+   * auth. The page shows start/drain/stop buttons only with `lifecycle`
+   * and the dispatch form only with `commands`.
    *
    * @default {false}
    */
   dashboard?: boolean;
+  /**
+   * The most dashboard event streams open at once; one more answers 429
+   * `too_many_streams`.
+   *
+   * @default {16}
+   */
+  maxEventStreams?: number;
+  /**
+   * How often an idle event stream sends a `: ping` comment, in ms, so
+   * proxies keep it open and the page notices a dead connection.
+   *
+   * @default {15000}
+   */
+  heartbeatInterval?: number;
+  /**
+   * Closes the router's long-lived responses: when it aborts, open event
+   * streams end and new ones answer 503 `shutting_down`. They also end
+   * when the runtime's service begins stopping (`runService`) or its
+   * shutdown begins, so they never hold a graceful HTTP shutdown open.
+   */
+  signal?: AbortSignal;
   /**
    * Allows `commands`, `lifecycle` or `dashboard` without `auth` or
    * `authMiddleware`. Only for a listener nothing untrusted can reach.
@@ -143,6 +168,9 @@ export interface RouterSettings {
   commands: boolean;
   lifecycle: boolean;
   dashboard: boolean;
+  maxEventStreams: number;
+  heartbeatInterval: number;
+  signal: AbortSignal | undefined;
   bodyLimit: number;
   timeout: number | undefined;
 }
@@ -156,6 +184,9 @@ const KNOWN = new Set([
   "commands",
   "lifecycle",
   "dashboard",
+  "maxEventStreams",
+  "heartbeatInterval",
+  "signal",
   "unsafeAllowUnauthenticated",
   "bodyLimit",
   "timeout",
@@ -205,8 +236,12 @@ export function routerSettings(options: OpsRouterOptions): RouterSettings {
   const lifecycle = flag(options, "lifecycle");
   const dashboard = flag(options, "dashboard");
   const unsafe = flag(options, "unsafeAllowUnauthenticated");
-  if ((commands || lifecycle) && runtime === undefined) {
-    throw invalid("commands and lifecycle routes need a runtime");
+  if ((commands || lifecycle || dashboard) && runtime === undefined) {
+    throw invalid("commands, lifecycle and dashboard routes need a runtime");
+  }
+  const { signal } = options;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw invalid("signal must be an AbortSignal");
   }
   if (
     (commands || lifecycle || dashboard) && auth === undefined &&
@@ -226,6 +261,9 @@ export function routerSettings(options: OpsRouterOptions): RouterSettings {
     commands,
     lifecycle,
     dashboard,
+    maxEventStreams: checkMaxEventStreams(options.maxEventStreams),
+    heartbeatInterval: checkHeartbeat(options.heartbeatInterval),
+    signal,
     bodyLimit: checkBodyLimit(options.bodyLimit),
     timeout: checkTimeout(options.timeout),
   };
@@ -270,6 +308,27 @@ function checkBodyLimit(limit: unknown): number {
     throw invalid("bodyLimit must be a whole number of bytes >= 1");
   }
   return limit;
+}
+
+function checkMaxEventStreams(max: unknown): number {
+  if (max === undefined) return 16;
+  if (typeof max !== "number" || !Number.isSafeInteger(max) || max < 1) {
+    throw invalid("maxEventStreams must be a whole number >= 1");
+  }
+  return max;
+}
+
+function checkHeartbeat(interval: unknown): number {
+  if (interval === undefined) return 15_000;
+  if (
+    typeof interval !== "number" || !(interval >= 1) ||
+    interval > MAX_TIMER_MS
+  ) {
+    throw invalid(
+      `heartbeatInterval must be a number of ms in [1, ${MAX_TIMER_MS}]`,
+    );
+  }
+  return interval;
 }
 
 function checkTimeout(timeout: unknown): number | undefined {

@@ -85,6 +85,20 @@ const PUBLIC_FIELDS: Record<
   ],
 };
 
+function isKind(
+  value: unknown,
+  kind: Kind,
+): value is string | number | boolean {
+  switch (kind) {
+    case "string":
+      return typeof value === "string";
+    case "number":
+      return typeof value === "number" && Number.isFinite(value);
+    case "boolean":
+      return typeof value === "boolean";
+  }
+}
+
 /**
  * Builds the public payload of a runtime event for the event stream: only
  * the fields listed for its type, and only when they hold a value of the
@@ -111,9 +125,8 @@ export function publicEvent(
     } catch {
       continue;
     }
-    if (typeof value !== kind) continue;
-    if (kind === "number" && !Number.isFinite(value)) continue;
-    picked[field] = value as string | number | boolean;
+    if (!isKind(value, kind)) continue;
+    picked[field] = value;
   }
   return picked;
 }

@@ -1,0 +1,106 @@
+import type { Hono } from "hono";
+import { NONCE, secureHeaders } from "hono/secure-headers";
+import type { Runtime } from "../runtime.ts";
+import { RUNTIME_INTERNALS } from "../runtime_internals.ts";
+import { dashboardPage } from "./dashboard_page.ts";
+import { requestFailure } from "./error_mapping.ts";
+import { openEventStream } from "./events_stream.ts";
+import type { RouterSettings } from "./options.ts";
+import { errorResponse } from "./respond.ts";
+
+const TOO_MANY_STREAMS = requestFailure(
+  429,
+  "too_many_streams",
+  "too many event streams",
+);
+const SHUTTING_DOWN = requestFailure(
+  503,
+  "shutting_down",
+  "the service is shutting down",
+);
+
+/**
+ * The page's Content-Security-Policy: nothing but its own nonce'd inline
+ * script and style, fetches to its own origin, no framing, no forms, no
+ * `<base>`. Hono's `secureHeaders` sets a fresh nonce per response.
+ */
+const PAGE_HEADERS = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'none'"],
+    scriptSrc: [NONCE],
+    styleSrc: [NONCE],
+    connectSrc: ["'self'"],
+    imgSrc: ["'self'", "data:"],
+    frameAncestors: ["'none'"],
+    baseUri: ["'none'"],
+    formAction: ["'none'"],
+  },
+  xFrameOptions: "DENY",
+  // HSTS is the application's decision for its whole origin, not a route's.
+  strictTransportSecurity: false,
+});
+
+/**
+ * Mounts `GET {prefix}`, the dashboard's HTML shell. It must be mounted
+ * before the admin guard: the shell holds no data (no names, no state —
+ * everything comes from the authenticated event stream), so a browser can
+ * open it without credentials and hand the token from the URL fragment to
+ * its own requests. Served with a strict CSP (see `PAGE_HEADERS`) and
+ * `Cache-Control: no-store`.
+ *
+ * @internal
+ * @param app The router.
+ * @param settings The router's settings.
+ * @returns Nothing.
+ * @throws Never.
+ */
+export function mountDashboardPage(app: Hono, settings: RouterSettings): void {
+  app.get(settings.prefix, PAGE_HEADERS, (c) => {
+    const nonce = c.get("secureHeadersNonce") ?? "";
+    return c.html(dashboardPage(nonce), 200, { "cache-control": "no-store" });
+  });
+}
+
+/**
+ * Mounts `GET {prefix}/events` (behind the admin guard): the dashboard's
+ * Server-Sent Events stream, see {@linkcode openEventStream}. At most
+ * `maxEventStreams` are open at once (one more answers 429
+ * `too_many_streams`); once the service is stopping or the router's
+ * `signal` has aborted, open streams end and new ones answer 503
+ * `shutting_down`.
+ *
+ * @internal
+ * @param app The router.
+ * @param settings The router's settings.
+ * @param runtime The runtime the stream follows.
+ * @returns Nothing.
+ * @throws Never.
+ */
+export function mountEventStream(
+  app: Hono,
+  settings: RouterSettings,
+  runtime: Runtime,
+): void {
+  const stopping = runtime[RUNTIME_INTERNALS].stopping;
+  const end = settings.signal === undefined
+    ? stopping
+    : AbortSignal.any([stopping, settings.signal]);
+  const controls = {
+    commands: settings.commands,
+    lifecycle: settings.lifecycle,
+  };
+  let open = 0;
+  app.get(`${settings.prefix}/events`, (c) => {
+    if (end.aborted) return errorResponse(c, SHUTTING_DOWN);
+    if (open >= settings.maxEventStreams) {
+      return errorResponse(c, TOO_MANY_STREAMS, { "retry-after": "5" });
+    }
+    open++;
+    return openEventStream(
+      c,
+      runtime,
+      { heartbeatMs: settings.heartbeatInterval, controls, end },
+      () => open--,
+    );
+  });
+}
