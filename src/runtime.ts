@@ -1,4 +1,10 @@
 import { isoTime } from "./iso_time.ts";
+import { checkWorkerRef, commandMap } from "./command_map.ts";
+import { anySignal, signalOf, type SignalOptions } from "./signal_options.ts";
+import { waitFor, wake } from "./idle_waiters.ts";
+import { byName, commandInfo, snapshot } from "./snapshots.ts";
+
+export type { SignalOptions } from "./signal_options.ts";
 import { Aggregate } from "./aggregate.ts";
 import { Attempt, invoke } from "./attempt.ts";
 import { type Clock, systemClock } from "./clock.ts";
@@ -61,12 +67,6 @@ export interface RuntimeInspection {
   workers: WorkerSnapshot[];
   /** Each worker's commands, by local worker name. */
   commands: Record<string, CommandInfo[]>;
-}
-
-/** The optional last argument of every async operation, as with `fetch`. */
-export interface SignalOptions {
-  /** Cancels the operation; its deadline if it is an `AbortSignal.timeout`. */
-  signal?: AbortSignal;
 }
 
 const STARTABLE: ReadonlySet<LifecycleState> = new Set([
@@ -1346,55 +1346,6 @@ export class Runtime extends EventTarget implements Component {
   }
 }
 
-function commandMap(
-  worker: string,
-  commands: readonly Command[] | undefined,
-): Map<string, Command> {
-  const map = new Map<string, Command>();
-  if (commands === undefined) return map;
-  if (!Array.isArray(commands)) {
-    throw new WorkerkitError("invalid_argument", "commands must be an array");
-  }
-  for (const command of commands) {
-    if (command === null || typeof command !== "object") {
-      throw new WorkerkitError(
-        "invalid_argument",
-        "each command must be an object",
-      );
-    }
-    validateCommandName(command.name);
-    if (typeof command.handler !== "function") {
-      throw new WorkerkitError(
-        "invalid_argument",
-        `command ${command.name} needs a handler function`,
-      );
-    }
-    if (map.has(command.name)) {
-      throw new WorkerkitError(
-        "command_already_registered",
-        `command ${command.name} is registered twice on worker ${worker}`,
-      );
-    }
-    map.set(command.name, { ...command });
-  }
-  return map;
-}
-
-/** Throws `invalid_name` unless `ref` is a valid local or qualified worker name. */
-function checkWorkerRef(ref: unknown): void {
-  if (typeof ref !== "string") {
-    validateWorkerName(ref);
-    return;
-  }
-  const slash = ref.indexOf("/");
-  if (slash < 0) {
-    validateWorkerName(ref);
-    return;
-  }
-  validateRuntimeName(ref.slice(0, slash));
-  validateWorkerName(ref.slice(slash + 1));
-}
-
 function stateError(w: ManagedWorker, operation: string): WorkerkitError {
   return new WorkerkitError(
     "invalid_worker_state",
@@ -1411,71 +1362,6 @@ function readinessPolicy(value: unknown): ReadinessPolicy {
     "invalid_argument",
     'readinessPolicy must be "contributing" or "all"',
   );
-}
-
-function signalOf(options: SignalOptions | undefined): AbortSignal | undefined {
-  if (options === undefined) return undefined;
-  if (options === null || typeof options !== "object") {
-    throw new WorkerkitError("invalid_argument", "options must be an object");
-  }
-  const { signal } = options;
-  if (signal === undefined || signal instanceof AbortSignal) return signal;
-  throw new WorkerkitError("invalid_argument", "signal must be an AbortSignal");
-}
-
-function anySignal(
-  ...signals: Array<AbortSignal | undefined>
-): AbortSignal | undefined {
-  const present = signals.filter((s): s is AbortSignal => s !== undefined);
-  if (present.length < 2) return present[0];
-  return AbortSignal.any(present);
-}
-
-function waitFor(
-  waiters: Array<() => void>,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  if (signal?.aborted) return Promise.reject(signal.reason);
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => {
-      const index = waiters.indexOf(done);
-      if (index >= 0) waiters.splice(index, 1);
-      reject(signal?.reason);
-    };
-    const done = (): void => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-    waiters.push(done);
-  });
-}
-
-function wake(waiters: Array<() => void>): void {
-  for (const resolve of waiters) resolve();
-}
-
-function snapshot(w: ManagedWorker): WorkerSnapshot {
-  const s: WorkerSnapshot = {
-    name: w.name,
-    qualifiedName: w.qualifiedName,
-    status: w.status(),
-  };
-  if (w.description !== undefined) s.description = w.description;
-  return s;
-}
-
-function commandInfo(command: Command): CommandInfo {
-  const info: CommandInfo = { name: command.name };
-  if (command.description !== undefined) info.description = command.description;
-  if (command.payloadKind !== undefined) info.payloadKind = command.payloadKind;
-  if (command.idempotent !== undefined) info.idempotent = command.idempotent;
-  if (command.dangerous !== undefined) info.dangerous = command.dangerous;
-  return info;
-}
-
-function byName(a: { name: string }, b: { name: string }): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
 function noop(): void {}
