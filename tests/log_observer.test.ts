@@ -417,7 +417,7 @@ test("logObserver writes to the real console: message and properties", async () 
 type GenericFunction = (...args: any[]) => any;
 
 /**
- * The shape of `@std/log`'s `Logger` (jsr:@std/log, which cannot be
+ * The shape of `@std/log`'s `Logger` (the JSR package @std/log, which cannot be
  * installed here): a generic message, then the rest as `args`.
  */
 class StdLogShapedLogger {
