@@ -5,7 +5,6 @@ import {
   attemptsIf,
   constant,
   OperationalFailure,
-  Runtime,
   WorkerkitError,
 } from "../mod.ts";
 import type {
@@ -17,51 +16,21 @@ import type {
   CommandStartEvent,
   FailureEvent,
   Observer,
+  Runtime,
   RuntimeEvent,
-  RuntimeOptions,
-  WorkerDefaults,
-  WorkerHandle,
 } from "../mod.ts";
-import { ManualClock } from "./_support/manual_clock.ts";
-import { assertNoUnhandled } from "./_support/unhandled.ts";
 import {
-  type Deferred,
-  deferred,
-  ScriptedWorker,
-  until,
-} from "./_support/workers.ts";
+  held,
+  inFlight,
+  refused,
+  rejection,
+  running,
+} from "./_support/dispatch_setup.ts";
+import { code, setup, T0 } from "./_support/runtime_setup.ts";
+import { assertNoUnhandled } from "./_support/unhandled.ts";
+import { deferred, ScriptedWorker, until } from "./_support/workers.ts";
 
 // ── Helpers ─────────────────────────────────────────────────────────────
-
-const T0 = Date.UTC(2026, 0, 1);
-
-function code(error: unknown): string | undefined {
-  return error instanceof WorkerkitError ? error.code : undefined;
-}
-
-/** The rejection reason of `promise`; fails the test if it resolves. */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  return assert.fail("expected the promise to reject");
-}
-
-/** Asserts that `promise` rejects with a WorkerkitError of `expected` code. */
-async function refused(
-  promise: Promise<unknown>,
-  expected: string,
-): Promise<WorkerkitError> {
-  const error = await rejection(promise);
-  assert.ok(
-    error instanceof WorkerkitError,
-    `expected a WorkerkitError ${expected}, got ${String(error)}`,
-  );
-  assert.equal(error.code, expected);
-  return error;
-}
 
 /** Tracks a promise's outcome without awaiting it. */
 function track<T>(promise: Promise<T>) {
@@ -83,45 +52,6 @@ function track<T>(promise: Promise<T>) {
     },
   );
   return state;
-}
-
-interface Call {
-  request: CommandRequest;
-  ctx: CommandContext;
-  done: Deferred<CommandResult | void>;
-}
-
-/** A handler whose every call waits until the test settles it. */
-function held(): { calls: Call[]; handler: Command["handler"] } {
-  const calls: Call[] = [];
-  return {
-    calls,
-    handler: (request, ctx) => {
-      const done = deferred<CommandResult | void>();
-      calls.push({ request, ctx, done });
-      return done.promise;
-    },
-  };
-}
-
-function setup(options: Partial<Omit<RuntimeOptions, "name">> = {}) {
-  const clock = new ManualClock(T0);
-  const runtime = new Runtime({ name: "billing", clock, ...options });
-  return { clock, runtime };
-}
-
-/** A runtime with one running worker "ingest" that owns `commands`. */
-async function running(
-  commands: Command[],
-  settings: WorkerDefaults = {},
-  options: Partial<Omit<RuntimeOptions, "name">> = {},
-) {
-  const { clock, runtime } = setup(options);
-  const worker = new ScriptedWorker();
-  runtime.register({ name: "ingest", worker, commands, ...settings });
-  await runtime.start("ingest");
-  const handle: WorkerHandle = worker.contexts[0]!.worker;
-  return { clock, runtime, worker, handle };
 }
 
 function ok(name = "cache/refresh", result: CommandResult = {}): Command {
@@ -161,13 +91,6 @@ function observing(extra: Partial<Observer> = {}) {
     ...extra,
   };
   return { observer, starts, ends, failures };
-}
-
-function inFlight(runtime: Runtime, worker = "ingest") {
-  return {
-    worker: runtime.worker(worker)!.status.inFlight,
-    runtime: runtime.status().inFlight,
-  };
 }
 
 // ── Admission: names and lookup ─────────────────────────────────────────

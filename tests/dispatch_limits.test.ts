@@ -1,65 +1,20 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { attempts, constant, Runtime, WorkerkitError } from "../mod.ts";
+import { attempts, constant } from "../mod.ts";
 import type {
   Command,
-  CommandContext,
   CommandRequest,
   CommandResult,
-  RuntimeOptions,
+  Runtime,
   WorkerDefaults,
-  WorkerHandle,
 } from "../mod.ts";
-import { ManualClock, settle } from "./_support/manual_clock.ts";
+import { held, inFlight, refused, running } from "./_support/dispatch_setup.ts";
+import { code, setup } from "./_support/runtime_setup.ts";
+import { settle } from "./_support/manual_clock.ts";
 import { assertNoUnhandled } from "./_support/unhandled.ts";
-import {
-  type Deferred,
-  deferred,
-  ScriptedWorker,
-  until,
-} from "./_support/workers.ts";
+import { ScriptedWorker, until } from "./_support/workers.ts";
 
 // ── Helpers ─────────────────────────────────────────────────────────────
-
-function code(error: unknown): string | undefined {
-  return error instanceof WorkerkitError ? error.code : undefined;
-}
-
-async function refused(
-  promise: Promise<unknown>,
-  expected: string,
-): Promise<void> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(
-      error instanceof WorkerkitError,
-      `expected a WorkerkitError ${expected}, got ${String(error)}`,
-    );
-    assert.equal(error.code, expected);
-    return;
-  }
-  assert.fail(`expected a ${expected} refusal`);
-}
-
-interface Call {
-  request: CommandRequest;
-  ctx: CommandContext;
-  done: Deferred<CommandResult | void>;
-}
-
-/** A handler whose every call waits until the test settles it. */
-function held(): { calls: Call[]; handler: Command["handler"] } {
-  const calls: Call[] = [];
-  return {
-    calls,
-    handler: (request, ctx) => {
-      const done = deferred<CommandResult | void>();
-      calls.push({ request, ctx, done });
-      return done.promise;
-    },
-  };
-}
 
 /** Dispatches and records each outcome as it happens. */
 function launch(runtime: Runtime, requests: CommandRequest[]) {
@@ -75,30 +30,21 @@ function launch(runtime: Runtime, requests: CommandRequest[]) {
   return { outcomes, all: Promise.all(promises) };
 }
 
-function setup(options: Partial<Omit<RuntimeOptions, "name">> = {}) {
-  const clock = new ManualClock(Date.UTC(2026, 0, 1));
-  const runtime = new Runtime({ name: "billing", clock, ...options });
-  return { clock, runtime };
-}
-
-async function running(
-  commands: Command[],
+/** Registers workers "a" and "b", each owning command "c", and starts them. */
+async function startPair(
+  runtime: Runtime,
+  handler: Command["handler"],
   settings: WorkerDefaults = {},
-  options: Partial<Omit<RuntimeOptions, "name">> = {},
-) {
-  const { clock, runtime } = setup(options);
-  const worker = new ScriptedWorker();
-  runtime.register({ name: "ingest", worker, commands, ...settings });
-  await runtime.start("ingest");
-  const handle: WorkerHandle = worker.contexts[0]!.worker;
-  return { clock, runtime, worker, handle };
-}
-
-function inFlight(runtime: Runtime, worker = "ingest") {
-  return {
-    worker: runtime.worker(worker)!.status.inFlight,
-    runtime: runtime.status().inFlight,
-  };
+): Promise<void> {
+  for (const name of ["a", "b"]) {
+    runtime.register({
+      name,
+      worker: new ScriptedWorker(name),
+      ...settings,
+      commands: [{ name: "c", handler }],
+    });
+  }
+  await runtime.startAll();
 }
 
 /**
@@ -192,14 +138,7 @@ test("1,000 parallel dispatches at worker cap 10: exactly 10 run, 990 get worker
 test("the runtime-wide commandConcurrency caps dispatches across two workers: 10 of 1,000 run, 990 get runtime_saturated", async () => {
   const h = held();
   const { runtime } = setup({ commandConcurrency: 10 });
-  for (const name of ["a", "b"]) {
-    runtime.register({
-      name,
-      worker: new ScriptedWorker(name),
-      commands: [{ name: "c", handler: h.handler }],
-    });
-  }
-  await runtime.startAll();
+  await startPair(runtime, h.handler);
   const { outcomes, all } = launch(
     runtime,
     Array.from({ length: 1_000 }, (_, i) => ({
@@ -295,15 +234,7 @@ test("a slot frees when a dispatch finishes, so a later dispatch is admitted", a
 test("the worker cap is per worker: a full worker does not block another", async () => {
   const h = held();
   const { runtime } = setup();
-  for (const name of ["a", "b"]) {
-    runtime.register({
-      name,
-      worker: new ScriptedWorker(name),
-      commandConcurrency: 1,
-      commands: [{ name: "c", handler: h.handler }],
-    });
-  }
-  await runtime.startAll();
+  await startPair(runtime, h.handler, { commandConcurrency: 1 });
   const a = runtime.dispatch({ worker: "a", name: "c" });
   await refused(
     runtime.dispatch({ worker: "a", name: "c" }),
@@ -319,14 +250,7 @@ test("the worker cap is per worker: a full worker does not block another", async
 test("a runtime slot released by one worker admits a dispatch to another", async () => {
   const h = held();
   const { runtime } = setup({ commandConcurrency: 1 });
-  for (const name of ["a", "b"]) {
-    runtime.register({
-      name,
-      worker: new ScriptedWorker(name),
-      commands: [{ name: "c", handler: h.handler }],
-    });
-  }
-  await runtime.startAll();
+  await startPair(runtime, h.handler);
   const a = runtime.dispatch({ worker: "a", name: "c" });
   await refused(
     runtime.dispatch({ worker: "b", name: "c" }),
@@ -462,15 +386,7 @@ test("a saturated runtime after stopAll() refuses with runtime_not_accepting_wor
 test("inFlight counts admitted dispatches per worker and runtime-wide; refusals never count", async () => {
   const h = held();
   const { runtime } = setup({ commandConcurrency: 3 });
-  for (const name of ["a", "b"]) {
-    runtime.register({
-      name,
-      worker: new ScriptedWorker(name),
-      commandConcurrency: 2,
-      commands: [{ name: "c", handler: h.handler }],
-    });
-  }
-  await runtime.startAll();
+  await startPair(runtime, h.handler, { commandConcurrency: 2 });
   const running: Promise<unknown>[] = [];
   running.push(runtime.dispatch({ worker: "a", name: "c" }));
   running.push(runtime.dispatch({ worker: "a", name: "c" }));

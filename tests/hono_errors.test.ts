@@ -13,7 +13,7 @@ import type { Command, RuntimeOptions, WorkerRegistration } from "../mod.ts";
 import { opsRouter } from "../src/hono/mod.ts";
 import { call, post, type Reply, withServer } from "./_support/serve.ts";
 import { assertNoUnhandled } from "./_support/unhandled.ts";
-import { deferred, until } from "./_support/workers.ts";
+import { type Deferred, deferred, until } from "./_support/workers.ts";
 
 const DISPATCH = "/admin/commands/dispatch";
 
@@ -31,6 +31,63 @@ function assertError(
 }
 
 /**
+ * A started runtime "svc" with a worker "prices" that holds a "noop" command
+ * and `commands`.
+ */
+async function startPrices(
+  commands: Command[] = [],
+  options: {
+    runtime?: Partial<RuntimeOptions>;
+    worker?: Partial<WorkerRegistration>;
+  } = {},
+): Promise<Runtime> {
+  const runtime = new Runtime({ name: "svc", ...options.runtime });
+  runtime.register({
+    name: "prices",
+    worker: { start() {}, stop() {} },
+    ...options.worker,
+    commands: [{ name: "noop", handler: () => ({}) }, ...commands],
+  });
+  await runtime.startAll();
+  return runtime;
+}
+
+/**
+ * Runs `check` while a dispatch of "prices"/"slow" holds its slot, then opens
+ * `gate` and waits for that dispatch to finish.
+ */
+async function whileSlowHolds(
+  runtime: Runtime,
+  gate: Deferred,
+  check: () => Promise<void>,
+): Promise<void> {
+  const first = runtime.dispatch({ worker: "prices", name: "slow" });
+  try {
+    await check();
+  } finally {
+    gate.resolve();
+    await first;
+  }
+}
+
+/**
+ * Runs `check`, then opens `gate` (even if `check` failed) and waits until
+ * nothing is in flight.
+ */
+async function thenRelease(
+  runtime: Runtime,
+  gate: Deferred,
+  check: () => Promise<void>,
+): Promise<void> {
+  try {
+    await check();
+  } finally {
+    gate.resolve();
+  }
+  await until(() => runtime.status().inFlight === 0, "idle");
+}
+
+/**
  * A started runtime "svc" with a worker "prices" holding `commands`, served
  * by an opsRouter with commands and lifecycle (auth always allows).
  */
@@ -44,14 +101,7 @@ async function withPrices(
     timeout?: number;
   } = {},
 ): Promise<void> {
-  const runtime = new Runtime({ name: "svc", ...options.runtime });
-  runtime.register({
-    name: "prices",
-    worker: { start() {}, stop() {} },
-    ...options.worker,
-    commands: [{ name: "noop", handler: () => ({}) }, ...commands],
-  });
-  await runtime.startAll();
+  const runtime = await startPrices(commands, options);
   const app = opsRouter({
     runtime,
     auth: () => true,
@@ -97,13 +147,7 @@ test("a 1 MiB body answers 413 payload_too_large", async () => {
 });
 
 test("bodyLimit caps bodies, with or without a Content-Length", async () => {
-  const runtime = new Runtime({ name: "svc" });
-  runtime.register({
-    name: "prices",
-    worker: { start() {}, stop() {} },
-    commands: [{ name: "noop", handler: () => ({}) }],
-  });
-  await runtime.startAll();
+  const runtime = await startPrices();
   const app = opsRouter({
     runtime,
     commands: true,
@@ -500,18 +544,14 @@ test("429 when the runtime or the worker is saturated", async () => {
   await withPrices(
     [{ name: "slow", handler: () => held.promise }],
     async (url, runtime) => {
-      const first = runtime.dispatch({ worker: "prices", name: "slow" });
-      try {
+      await whileSlowHolds(runtime, held, async () => {
         assertError(
           await post(url, DISPATCH, { worker: "prices", name: "noop" }),
           429,
           "worker_saturated",
           "worker is saturated",
         );
-      } finally {
-        held.resolve();
-        await first;
-      }
+      });
       assert.equal(
         (await post(url, DISPATCH, { worker: "prices", name: "noop" })).status,
         200,
@@ -524,18 +564,14 @@ test("429 when the runtime or the worker is saturated", async () => {
   await withPrices(
     [{ name: "slow", handler: () => busy.promise }],
     async (url, runtime) => {
-      const first = runtime.dispatch({ worker: "prices", name: "slow" });
-      try {
+      await whileSlowHolds(runtime, busy, async () => {
         assertError(
           await post(url, DISPATCH, { worker: "prices", name: "noop" }),
           429,
           "runtime_saturated",
           "runtime is saturated",
         );
-      } finally {
-        busy.resolve();
-        await first;
-      }
+      });
     },
     { runtime: { commandConcurrency: 1 } },
   );
@@ -617,7 +653,7 @@ test("504 when a command ignores its signal past its commandTimeout", async () =
       },
     }],
     async (url, runtime) => {
-      try {
+      await thenRelease(runtime, release, async () => {
         assertError(
           await post(url, DISPATCH, { worker: "prices", name: "stuck" }),
           504,
@@ -630,10 +666,7 @@ test("504 when a command ignores its signal past its commandTimeout", async () =
           1,
           "the slot is held until it settles",
         );
-      } finally {
-        release.resolve();
-      }
-      await until(() => runtime.status().inFlight === 0, "idle");
+      });
     },
     { worker: { commandTimeout: 10 } },
   );
@@ -647,7 +680,7 @@ test("504 when the router's timeout passes first; the command goes on", async ()
       handler: () => release.promise.then(() => ({ message: "done" })),
     }],
     async (url, runtime) => {
-      try {
+      await thenRelease(runtime, release, async () => {
         assertError(
           await post(url, DISPATCH, { worker: "prices", name: "slow" }),
           504,
@@ -655,10 +688,7 @@ test("504 when the router's timeout passes first; the command goes on", async ()
           "deadline exceeded",
         );
         assert.equal(runtime.status().inFlight, 1);
-      } finally {
-        release.resolve();
-      }
-      await until(() => runtime.status().inFlight === 0, "idle");
+      });
       assert.equal((await call(url, "/livez")).status, 200);
     },
     { timeout: 20 },

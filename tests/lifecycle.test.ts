@@ -1,20 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { attempts, constant, Runtime, WorkerkitError } from "../mod.ts";
+import { attempts, constant } from "../mod.ts";
 import type { WorkerContext } from "../mod.ts";
-import { ManualClock } from "./_support/manual_clock.ts";
+import { code, setup } from "./_support/runtime_setup.ts";
 import { assertNoUnhandled } from "./_support/unhandled.ts";
 import { deferred, record, ScriptedWorker, until } from "./_support/workers.ts";
-
-function code(error: unknown): string | undefined {
-  return error instanceof WorkerkitError ? error.code : undefined;
-}
-
-function setup(options: Record<string, unknown> = {}) {
-  const clock = new ManualClock(Date.UTC(2026, 0, 1));
-  const runtime = new Runtime({ name: "billing", clock, ...options });
-  return { clock, runtime };
-}
 
 test("start() moves registered → starting → running with ready and accepting defaults", async () => {
   const { runtime } = setup();

@@ -1,23 +1,21 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { configure, getLogger, type LogRecord, reset } from "@logtape/logtape";
-import {
-  attempts,
-  checkLoop,
-  OperationalFailure,
-  Runtime,
-  type WorkerContext,
-} from "../mod.ts";
-import type { CheckEndEvent, Observer } from "../mod.ts";
+import { checkLoop, OperationalFailure } from "../mod.ts";
+import type { Observer } from "../mod.ts";
 import { logObserver, type StructuredLogger } from "../src/log/mod.ts";
-import { ManualClock } from "./_support/manual_clock.ts";
+import {
+  AT,
+  driveCheckRuns,
+  observedRuntime,
+  registerIngest,
+  registerPrices,
+  Transient,
+} from "./_support/observed_story.ts";
 import { assertNoUnhandled } from "./_support/unhandled.ts";
 import { deferred, until } from "./_support/workers.ts";
 
 const SECRET = "sk_live_SECRET";
-const AT = "2026-01-01T00:00:00.000Z";
-
-class Transient extends Error {}
 
 /**
  * Start, a good, a failing, a retried and a refused dispatch, a background
@@ -25,43 +23,27 @@ class Transient extends Error {}
  * error holds the secret.
  */
 async function story(observer: Observer): Promise<void> {
-  const clock = new ManualClock(Date.parse(AT));
-  const runtime = new Runtime({ name: "billing", clock, observer });
+  const { clock, runtime } = observedRuntime(observer);
   const hold = deferred<void>();
-  let ctx: WorkerContext | undefined;
   let flaky = 0;
-  runtime.register({
-    name: "prices",
-    worker: { start() {}, stop() {} },
-    commandConcurrency: 1,
-    commandRetry: attempts(2, { retryIf: (e) => e instanceof Transient }),
-    commands: [
-      { name: "ok", handler: () => ({ message: "done" }) },
-      {
-        name: "fail",
-        handler: () => {
-          throw new Error(`stripe said no to ${SECRET}`);
-        },
+  registerPrices(runtime, [
+    { name: "ok", handler: () => ({ message: "done" }) },
+    {
+      name: "fail",
+      handler: () => {
+        throw new Error(`stripe said no to ${SECRET}`);
       },
-      {
-        name: "flaky",
-        handler: () => {
-          if (flaky++ === 0) throw new Transient(`retry ${SECRET}`);
-          return {};
-        },
-      },
-      { name: "hold", handler: () => hold.promise },
-    ],
-  });
-  runtime.register({
-    name: "ingest",
-    worker: {
-      start(c: WorkerContext) {
-        ctx = c;
-      },
-      stop() {},
     },
-  });
+    {
+      name: "flaky",
+      handler: () => {
+        if (flaky++ === 0) throw new Transient(`retry ${SECRET}`);
+        return {};
+      },
+    },
+    { name: "hold", handler: () => hold.promise },
+  ]);
+  const ingest = registerIngest(runtime);
   await runtime.startAll();
   await runtime.dispatch({ worker: "prices", name: "ok" });
   await runtime.dispatch({ worker: "prices", name: "fail" }).catch(() => {});
@@ -72,7 +54,7 @@ async function story(observer: Observer): Promise<void> {
   await runtime.dispatch({ worker: "prices", name: "ok" }).catch(() => {});
   hold.resolve();
   await held;
-  ctx!.worker.reportFailure(
+  ingest().worker.reportFailure(
     new OperationalFailure(
       { code: "broker_lost", message: "broker connection lost" },
       { cause: new Error(`amqp://user:${SECRET}@broker`) },
@@ -83,13 +65,7 @@ async function story(observer: Observer): Promise<void> {
 
 /** Check runs of every outcome, driven by hand (a real checkLoop is tested below). */
 function checkRuns(observer: Observer): void {
-  const base = {
-    runtime: "billing",
-    worker: "billing/health",
-    check: "database",
-    at: AT,
-  };
-  const outcomes: Array<Omit<CheckEndEvent, keyof typeof base>> = [
+  driveCheckRuns(observer, [
     { outcome: "ready", durationMs: 3 },
     { outcome: "not_ready", durationMs: 4 },
     {
@@ -105,11 +81,7 @@ function checkRuns(observer: Observer): void {
       code: "deadline_exceeded",
       message: "deadline exceeded",
     },
-  ];
-  for (const end of outcomes) {
-    const observation = observer.checkStart?.(base);
-    observation?.end({ ...base, ...end });
-  }
+  ]);
 }
 
 /** The `event` field of every record, with its level. */
@@ -135,6 +107,27 @@ function assertNoSecret(value: unknown): void {
   const text = JSON.stringify(value);
   assert.doesNotMatch(text, /sk_live_SECRET/);
   assert.doesNotMatch(text, /stripe said no|amqp:/);
+}
+
+/** Runs `fn` with every "workerkit" LogTape record kept; returns them. */
+async function withLogTapeBuffer(
+  fn: () => Promise<void>,
+): Promise<LogRecord[]> {
+  const records: LogRecord[] = [];
+  await configure({
+    sinks: { buffer: (record: LogRecord) => void records.push(record) },
+    loggers: [
+      { category: ["workerkit"], sinks: ["buffer"], lowestLevel: "debug" },
+      { category: ["logtape", "meta"], sinks: [] },
+    ],
+    reset: true,
+  });
+  try {
+    await fn();
+  } finally {
+    await reset();
+  }
+  return records;
 }
 
 /** The story's records as `level event what`, routine ones at `level`. */
@@ -173,24 +166,13 @@ const EXPECTED_STORY = (level: string): string[] => [
 ];
 
 test("logObserver writes one LogTape record per event with stable fields and constant messages", async () => {
-  const records: LogRecord[] = [];
-  await configure({
-    sinks: { buffer: (record: LogRecord) => void records.push(record) },
-    loggers: [
-      { category: ["workerkit"], sinks: ["buffer"], lowestLevel: "debug" },
-      { category: ["logtape", "meta"], sinks: [] },
-    ],
-    reset: true,
-  });
-  try {
+  const records = await withLogTapeBuffer(async () => {
     const observer = logObserver(getLogger(["workerkit"]), {
       fields: { service: "billing-api", event: "overridden?" },
     });
     await story(observer);
     checkRuns(observer);
-  } finally {
-    await reset();
-  }
+  });
   const plain = records.map((r) => ({
     level: r.level,
     properties: r.properties,
@@ -299,20 +281,9 @@ test("logObserver writes one LogTape record per event with stable fields and con
 });
 
 test("logObserver writes routine records at the chosen level and failures at error", async () => {
-  const records: LogRecord[] = [];
-  await configure({
-    sinks: { buffer: (record: LogRecord) => void records.push(record) },
-    loggers: [
-      { category: ["workerkit"], sinks: ["buffer"], lowestLevel: "debug" },
-      { category: ["logtape", "meta"], sinks: [] },
-    ],
-    reset: true,
-  });
-  try {
-    await story(logObserver(getLogger(["workerkit"]), { level: "debug" }));
-  } finally {
-    await reset();
-  }
+  const records = await withLogTapeBuffer(() =>
+    story(logObserver(getLogger(["workerkit"]), { level: "debug" }))
+  );
   assert.deepEqual(
     summary(records.map((r) => ({
       level: r.level,
@@ -326,17 +297,12 @@ test("a real checkLoop's runs are logged once each, errors at error without the 
   const records: Array<[string, Record<string, unknown>]> = [];
   const write = (level: string) => (_m: string, p?: Record<string, unknown>) =>
     void records.push([level, p!]);
-  const clock = new ManualClock(Date.parse(AT));
-  const runtime = new Runtime({
-    name: "billing",
-    clock,
-    observer: logObserver({
-      debug: write("debug"),
-      info: write("info"),
-      warn: write("warn"),
-      error: write("error"),
-    }),
-  });
+  const { clock, runtime } = observedRuntime(logObserver({
+    debug: write("debug"),
+    info: write("info"),
+    warn: write("warn"),
+    error: write("error"),
+  }));
   let runs = 0;
   runtime.register({
     name: "db",

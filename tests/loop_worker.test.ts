@@ -1,21 +1,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { OperationalFailure, Runtime, WorkerkitError } from "../mod.ts";
-import type { WorkerContext, WorkerHandle, WorkerStatus } from "../mod.ts";
+import { OperationalFailure } from "../mod.ts";
+import type {
+  Runtime,
+  WorkerContext,
+  WorkerHandle,
+  WorkerStatus,
+} from "../mod.ts";
 import { type LoopContext, loopWorker } from "../src/loop_worker.ts";
-import { ManualClock } from "./_support/manual_clock.ts";
+import { code, setup } from "./_support/runtime_setup.ts";
 import { assertNoUnhandled } from "./_support/unhandled.ts";
 import { type Deferred, deferred, record, until } from "./_support/workers.ts";
-
-function code(error: unknown): string | undefined {
-  return error instanceof WorkerkitError ? error.code : undefined;
-}
-
-function setup(options: Record<string, unknown> = {}) {
-  const clock = new ManualClock(Date.UTC(2026, 0, 1));
-  const runtime = new Runtime({ name: "billing", clock, ...options });
-  return { clock, runtime };
-}
 
 /** A loop the test steers: it records its contexts and settles on command. */
 class ScriptedLoop {
@@ -62,6 +57,30 @@ class ScriptedCleanup {
   get calls(): number {
     return this.contexts.length;
   }
+}
+
+/**
+ * Registers "ingest" as a loopWorker over a new ScriptedLoop, with a new
+ * ScriptedCleanup as its onStop hook.
+ */
+function registerLoop(
+  runtime: Runtime,
+  settings: { startTimeout?: number; stopTimeout?: number } = {},
+  onStart?: () => Promise<void>,
+): { loop: ScriptedLoop; cleanup: ScriptedCleanup } {
+  const loop = new ScriptedLoop();
+  const cleanup = new ScriptedCleanup();
+  runtime.register({
+    name: "ingest",
+    ...settings,
+    worker: loopWorker(
+      loop.loop,
+      onStart
+        ? { onStart, onStop: cleanup.onStop }
+        : { onStop: cleanup.onStop },
+    ),
+  });
+  return { loop, cleanup };
 }
 
 test("loopWorker() runs onStart, launches the loop with its own signal and heartbeats once", async () => {
@@ -120,12 +139,7 @@ test("stop() waits for the loop to settle before it runs onStop", async () => {
 
 test("a loop that returns before stop fails the worker with loop_exited and is cleaned up once", async () => {
   const { runtime } = setup();
-  const loop = new ScriptedLoop();
-  const cleanup = new ScriptedCleanup();
-  runtime.register({
-    name: "ingest",
-    worker: loopWorker(loop.loop, { onStop: cleanup.onStop }),
-  });
+  const { loop, cleanup } = registerLoop(runtime);
   await runtime.start("ingest");
   const failures = record(runtime, ["failure"]);
   loop.current.resolve();
@@ -201,14 +215,8 @@ test("a synchronous loop that throws or returns at once is reported like an asyn
 
 test("a loop that ignores its signal: stop returns at stopTimeout with deadline_exceeded", async () => {
   const { runtime, clock } = setup();
-  const loop = new ScriptedLoop();
+  const { loop, cleanup } = registerLoop(runtime, { stopTimeout: 2_000 });
   loop.honoursSignal = false;
-  const cleanup = new ScriptedCleanup();
-  runtime.register({
-    name: "ingest",
-    stopTimeout: 2_000,
-    worker: loopWorker(loop.loop, { onStop: cleanup.onStop }),
-  });
   await runtime.start("ingest");
   const stopped = runtime.stop("ingest").then(() => "resolved", (e) => e);
   await until(() => loop.contexts[0]!.signal.aborted, "loop signal aborted");
@@ -237,17 +245,12 @@ test("a loop that ignores its signal: stop returns at stopTimeout with deadline_
 
 test("a cleanup that fails twice then succeeds: start refused until a stop's retry succeeds", async () => {
   const { runtime } = setup();
-  const loop = new ScriptedLoop();
-  const cleanup = new ScriptedCleanup();
+  const { loop, cleanup } = registerLoop(runtime);
   cleanup.script.push(
     new Error("close failed: token=abc"),
     new Error("close failed again"),
     undefined,
   );
-  runtime.register({
-    name: "ingest",
-    worker: loopWorker(loop.loop, { onStop: cleanup.onStop }),
-  });
   await runtime.start("ingest");
   const failures = record(runtime, ["failure"]);
 
@@ -305,14 +308,9 @@ test("a cleanup that fails twice then succeeds: start refused until a stop's ret
 
 test("only one cleanup runs at a time: a stop during the automatic cleanup waits for it", async () => {
   const { runtime } = setup();
-  const loop = new ScriptedLoop();
-  const cleanup = new ScriptedCleanup();
+  const { loop, cleanup } = registerLoop(runtime);
   const gate = deferred();
   cleanup.script.push(gate);
-  runtime.register({
-    name: "ingest",
-    worker: loopWorker(loop.loop, { onStop: cleanup.onStop }),
-  });
   await runtime.start("ingest");
   loop.current.resolve();
   await until(() => cleanup.calls === 1, "automatic cleanup running");
@@ -331,15 +329,9 @@ test("only one cleanup runs at a time: a stop during the automatic cleanup waits
 
 test("a stop waiting for a failed automatic cleanup retries it once with its own deadline", async () => {
   const { runtime } = setup();
-  const loop = new ScriptedLoop();
-  const cleanup = new ScriptedCleanup();
+  const { loop, cleanup } = registerLoop(runtime, { stopTimeout: 7_000 });
   const gate = deferred();
   cleanup.script.push(gate, undefined);
-  runtime.register({
-    name: "ingest",
-    stopTimeout: 7_000,
-    worker: loopWorker(loop.loop, { onStop: cleanup.onStop }),
-  });
   await runtime.start("ingest");
   loop.current.resolve();
   await until(() => cleanup.calls === 1, "automatic cleanup running");
@@ -358,13 +350,8 @@ test("a stop waiting for a failed automatic cleanup retries it once with its own
 
 test("the automatic cleanup has a fixed 5 s deadline on the runtime's clock", async () => {
   const { runtime, clock } = setup();
-  const loop = new ScriptedLoop();
-  const cleanup = new ScriptedCleanup();
+  const { loop, cleanup } = registerLoop(runtime);
   cleanup.script.push("hang");
-  runtime.register({
-    name: "ingest",
-    worker: loopWorker(loop.loop, { onStop: cleanup.onStop }),
-  });
   await runtime.start("ingest");
   const failures = record(runtime, ["failure"]);
   loop.current.resolve();
@@ -417,17 +404,12 @@ test("a failing onStart fails start; the loop never runs and onStop is not calle
 
 test("a start abandoned at its deadline during onStart never launches the loop and cleans up", async () => {
   const { runtime, clock } = setup();
-  const loop = new ScriptedLoop();
-  const cleanup = new ScriptedCleanup();
   const connecting = deferred();
-  runtime.register({
-    name: "ingest",
-    startTimeout: 1_000,
-    worker: loopWorker(loop.loop, {
-      onStart: () => connecting.promise,
-      onStop: cleanup.onStop,
-    }),
-  });
+  const { loop, cleanup } = registerLoop(
+    runtime,
+    { startTimeout: 1_000 },
+    () => connecting.promise,
+  );
   const started = runtime.start("ingest").then(() => "resolved", (e) => e);
   await clock.advance(1_000);
   assert.equal(code(await started), "deadline_exceeded");
@@ -469,17 +451,12 @@ test("start heartbeats once and, with autoReady: false, marks unready before the
 
 test("a stop that arrives during an abandoned start waits for it and runs the cleanup once", async () => {
   const { runtime, clock } = setup();
-  const loop = new ScriptedLoop();
-  const cleanup = new ScriptedCleanup();
   const connecting = deferred();
-  runtime.register({
-    name: "ingest",
-    startTimeout: 1_000,
-    worker: loopWorker(loop.loop, {
-      onStart: () => connecting.promise,
-      onStop: cleanup.onStop,
-    }),
-  });
+  const { loop, cleanup } = registerLoop(
+    runtime,
+    { startTimeout: 1_000 },
+    () => connecting.promise,
+  );
   const started = runtime.start("ingest").catch((e) => e);
   await clock.advance(1_000);
   assert.equal(code(await started), "deadline_exceeded");

@@ -1,14 +1,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { attempts, multiObserver, Runtime, WorkerkitError } from "../mod.ts";
+import { multiObserver, Runtime, WorkerkitError } from "../mod.ts";
 import type { CommandObservation, Observer, RuntimeEventMap } from "../mod.ts";
 import { logObserver } from "../src/log/mod.ts";
-import { ManualClock } from "./_support/manual_clock.ts";
+import {
+  AT,
+  observedRuntime,
+  registerPrices,
+  Transient,
+} from "./_support/observed_story.ts";
 import { assertNoUnhandled } from "./_support/unhandled.ts";
-import { deferred } from "./_support/workers.ts";
+import { deferred, record } from "./_support/workers.ts";
 
 const SECRET = "sk_live_SECRET_4242";
-const AT = "2026-01-01T00:00:00.000Z";
 const TYPES: Array<keyof RuntimeEventMap> = [
   "transition",
   "readiness",
@@ -45,56 +49,33 @@ function recordingObserver(seen: Seen[]): Observer {
 
 /** Records every event type the runtime dispatches. */
 function listen(runtime: Runtime): Seen[] {
-  const seen: Seen[] = [];
-  for (const type of TYPES) {
-    runtime.addEventListener(type, (event) => {
-      seen.push({
-        type,
-        detail: (event as unknown as { detail: Record<string, unknown> })
-          .detail,
-      });
-    });
-  }
-  return seen;
+  return record(runtime, TYPES);
 }
-
-class Transient extends Error {}
 
 /** A runtime with one worker whose commands succeed, fail, fail once, or hold. */
 function story(observer?: Observer) {
-  const clock = new ManualClock(Date.parse(AT));
-  const runtime = new Runtime(
-    observer
-      ? { name: "billing", clock, observer }
-      : { name: "billing", clock },
-  );
+  const { clock, runtime } = observedRuntime(observer);
   const hold = deferred<void>();
   const boom = new Error(`charge failed: api key ${SECRET}`);
   const transient = new Transient("try again");
   let flakyCalls = 0;
-  runtime.register({
-    name: "prices",
-    worker: { start() {}, stop() {} },
-    commandConcurrency: 1,
-    commandRetry: attempts(2, { retryIf: (e) => e instanceof Transient }),
-    commands: [
-      { name: "ok", handler: () => ({ message: "done" }) },
-      {
-        name: "fail",
-        handler: () => {
-          throw boom;
-        },
+  registerPrices(runtime, [
+    { name: "ok", handler: () => ({ message: "done" }) },
+    {
+      name: "fail",
+      handler: () => {
+        throw boom;
       },
-      {
-        name: "flaky",
-        handler: () => {
-          if (flakyCalls++ === 0) throw transient;
-          return { message: "second time" };
-        },
+    },
+    {
+      name: "flaky",
+      handler: () => {
+        if (flakyCalls++ === 0) throw transient;
+        return { message: "second time" };
       },
-      { name: "hold", handler: () => hold.promise.then(() => ({})) },
-    ],
-  });
+    },
+    { name: "hold", handler: () => hold.promise.then(() => ({})) },
+  ]);
   return { clock, runtime, hold, boom, transient };
 }
 

@@ -23,16 +23,16 @@ import {
   type MetricData,
   MetricReader,
 } from "@opentelemetry/sdk-metrics";
-import {
-  attempts,
-  checkLoop,
-  OperationalFailure,
-  Runtime,
-  type WorkerContext,
-} from "../mod.ts";
-import type { CheckEndEvent, Observer } from "../mod.ts";
+import { checkLoop, OperationalFailure, Runtime } from "../mod.ts";
+import type { Observer } from "../mod.ts";
 import { otelObserver } from "../src/otel/mod.ts";
-import { ManualClock } from "./_support/manual_clock.ts";
+import {
+  driveCheckRuns,
+  observedRuntime,
+  registerIngest,
+  registerPrices,
+  Transient,
+} from "./_support/observed_story.ts";
 import { assertNoUnhandled } from "./_support/unhandled.ts";
 import { deferred, until } from "./_support/workers.ts";
 
@@ -93,67 +93,49 @@ async function withTelemetry(
   }
 }
 
-class Transient extends Error {}
-
 /**
  * A runtime whose handlers start spans of their own: `ok` before and after
  * an await, `fail` throws a secret, `flaky` fails once, `hold` holds the
  * worker's only slot.
  */
 function setup(observer: Observer) {
-  const clock = new ManualClock(Date.UTC(2026, 0, 1));
-  const runtime = new Runtime({ name: "billing", clock, observer });
+  const { clock, runtime } = observedRuntime(observer);
   const app = trace.getTracer("app");
   const hold = deferred<void>();
-  let ctx: WorkerContext | undefined;
   let flaky = 0;
-  runtime.register({
-    name: "prices",
-    worker: { start() {}, stop() {} },
-    commandConcurrency: 1,
-    commandRetry: attempts(2, { retryIf: (e) => e instanceof Transient }),
-    commands: [
-      {
-        name: "cache/refresh",
-        handler: async () => {
-          app.startSpan("db.before-await").end();
-          await Promise.resolve();
-          await new Promise((resolve) => setTimeout(resolve, 1));
-          app.startSpan("db.after-await").end();
-          return { message: "refreshed" };
-        },
+  registerPrices(runtime, [
+    {
+      name: "cache/refresh",
+      handler: async () => {
+        app.startSpan("db.before-await").end();
+        await Promise.resolve();
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        app.startSpan("db.after-await").end();
+        return { message: "refreshed" };
       },
-      {
-        name: "fail",
-        handler: () => {
-          throw new Error(`stripe rejected ${SECRET}`);
-        },
-      },
-      {
-        name: "flaky",
-        handler: (_request, c) => {
-          app.startSpan(`attempt-${c.attempt}`).end();
-          if (flaky++ === 0) throw new Transient(`again ${SECRET}`);
-          return {};
-        },
-      },
-      { name: "hold", handler: () => hold.promise },
-    ],
-  });
-  runtime.register({
-    name: "ingest",
-    worker: {
-      start(c: WorkerContext) {
-        ctx = c;
-      },
-      stop() {},
     },
-  });
+    {
+      name: "fail",
+      handler: () => {
+        throw new Error(`stripe rejected ${SECRET}`);
+      },
+    },
+    {
+      name: "flaky",
+      handler: (_request, c) => {
+        app.startSpan(`attempt-${c.attempt}`).end();
+        if (flaky++ === 0) throw new Transient(`again ${SECRET}`);
+        return {};
+      },
+    },
+    { name: "hold", handler: () => hold.promise },
+  ]);
+  const ingest = registerIngest(runtime);
   return {
     clock,
     runtime,
     hold,
-    reportFailure: (error: unknown) => ctx!.worker.reportFailure(error),
+    reportFailure: (error: unknown) => ingest().worker.reportFailure(error),
   };
 }
 
@@ -327,13 +309,7 @@ const ALLOWED_METRIC_KEYS = new Set([
 ]);
 
 function checkRuns(observer: Observer): void {
-  const base = {
-    runtime: "billing",
-    worker: "billing/health",
-    check: "database",
-    at: "2026-01-01T00:00:00.000Z",
-  };
-  const ends: Array<Omit<CheckEndEvent, keyof typeof base>> = [
+  driveCheckRuns(observer, [
     { outcome: "ready", durationMs: 3 },
     { outcome: "ready", durationMs: 5 },
     { outcome: "not_ready", durationMs: 4 },
@@ -350,10 +326,7 @@ function checkRuns(observer: Observer): void {
       code: "deadline_exceeded",
       message: "deadline exceeded",
     },
-  ];
-  for (const end of ends) {
-    observer.checkStart?.(base)?.end({ ...base, ...end });
-  }
+  ]);
 }
 
 test("metrics: names, units, bounded attribute sets and values; never a dispatch id or error text", async () => {
@@ -641,12 +614,9 @@ test("check spans: workerkit.check with the outcome, ERROR on error and timeout,
 test("a real checkLoop's runs become workerkit.check spans and check metrics", async () => {
   await withTelemetry(
     async ({ tracerProvider, meterProvider, spans, collect }) => {
-      const clock = new ManualClock(Date.UTC(2026, 0, 1));
-      const runtime = new Runtime({
-        name: "billing",
-        clock,
-        observer: otelObserver({ tracerProvider, meterProvider }),
-      });
+      const { clock, runtime } = observedRuntime(
+        otelObserver({ tracerProvider, meterProvider }),
+      );
       const answers = [
         () => Promise.resolve({ ready: true }),
         () => Promise.reject(new Error(`db password ${SECRET} rejected`)),
