@@ -47,6 +47,8 @@ export class CommandRun {
   attempts = 0;
   #outstanding = 0;
   #finished = false;
+  /** Set when the retry budget, not the policy, ended retrying. */
+  #budgetExhausted = false;
   #dispatchId: string | undefined;
 
   constructor(
@@ -150,18 +152,15 @@ export class CommandRun {
     const wait = nextDelay(w.settings.commandRetry, this.attempts, error);
     if (wait === undefined) return undefined;
     if (!this.host.mayRetry()) {
-      this.budgetExhausted = true;
+      this.#budgetExhausted = true;
       return undefined;
     }
     return wait;
   }
 
-  /** Set when the retry budget, not the policy, ended retrying. */
-  budgetExhausted = false;
-
   /** The error the caller gets: the last one, or the budget's refusal wrapping it. */
   #finalError(error: unknown): unknown {
-    if (!this.budgetExhausted) return error;
+    if (!this.#budgetExhausted) return error;
     return new WorkerkitError(
       "retry_budget_exhausted",
       `${this.command.name} was not retried: the retry budget is spent`,
@@ -181,15 +180,16 @@ export class CommandRun {
     if (this.#outstanding === 0) this.host.release(this.w);
     const following = this.following;
     if (!following) return error;
+    const now = this.host.clock.now();
     const e: CommandEndEvent = {
       runtime: this.host.name,
       worker: this.w.qualifiedName,
       command: this.command.name,
       dispatchId: this.dispatchId,
-      at: isoTime(this.host.clock.now()),
+      at: isoTime(now),
       ok,
       attempts: this.attempts,
-      durationMs: this.host.clock.now() - this.startedAt,
+      durationMs: now - this.startedAt,
     };
     if (!ok) {
       const failure = publicFailure(error, "command");

@@ -105,7 +105,7 @@ export class Emitter {
     try {
       this.#sink.dispatch(new RuntimeEvent(type, detail));
     } catch {
-      // Listeners are contained by SafeEventTarget; this guards the rest.
+      // Listeners are contained by ContainedListeners; this guards the rest.
     }
   }
 }

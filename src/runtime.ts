@@ -757,10 +757,11 @@ export class Runtime extends EventTarget implements Component {
   /** A running worker went without a heartbeat for its `stallTimeout`. */
   #stalled(w: ManagedWorker): void {
     if (w.state !== "running") return;
-    this.#recordFailure(w, stallFailure(), "stall");
+    const failure = stallFailure();
+    this.#recordFailure(w, failure, "stall");
     if (w.intensity) {
       // Supervised: a stall is a failure, restarted until the intensity is spent.
-      if (this.#mayRestart(w)) this.#failAndRestart(w, stallFailure());
+      if (this.#mayRestart(w)) this.#failAndRestart(w, failure);
       else this.#fail(w);
       return;
     }
@@ -918,7 +919,6 @@ export class Runtime extends EventTarget implements Component {
       await bound.race(this.waitAllIdle(), "shutdown");
       phase = "stop";
       await this.#stopAllNow(bound.signal, undefined);
-      if (bound.signal.aborted) throw bound.signal.reason;
     } catch (error) {
       if (!bound.signal.aborted) throw error;
       this.#forceStopAll();
@@ -1077,6 +1077,7 @@ export class Runtime extends EventTarget implements Component {
     const failure = publicFailure(error, context);
     const at = this.#at();
     w.lastFailure = { code: failure.code, message: failure.message, at };
+    if (!this.#emitter.wants("failure")) return;
     this.#emitter.failure({
       runtime: this.name,
       worker: w.qualifiedName,
