@@ -4,6 +4,7 @@ import {
   isValidFailureCode,
   isValidFailureMessage,
   OperationalFailure,
+  publicTextOf,
 } from "./operational_failure.ts";
 
 /**
@@ -129,10 +130,10 @@ function generic(context: FailureContext): PublicFailure {
 }
 
 /**
- * The first `OperationalFailure` with a valid code and message in the cause
- * chain starting at `error`, or `undefined`. Bounded by depth and a visited
- * set, so cyclic chains end. An `OperationalFailure` whose code or message is
- * no longer valid (a subclass getter, a mutation) is skipped.
+ * The first `OperationalFailure` in the cause chain starting at `error`, or
+ * `undefined`: its code and message as fixed at construction, whatever was
+ * done to the error since. Bounded by depth and a visited set, so cyclic
+ * chains end.
  */
 function findOperational(error: unknown): PublicFailure | undefined {
   const seen = new Set<unknown>();
@@ -140,14 +141,24 @@ function findOperational(error: unknown): PublicFailure | undefined {
   for (let depth = 0; depth < MAX_CAUSE_DEPTH; depth++) {
     if (!isObjectLike(current) || seen.has(current)) return undefined;
     seen.add(current);
-    if (safeInstanceOf(current, OperationalFailure)) {
-      const code = safeGet(current, "code");
-      const message = safeGet(current, "message");
-      if (isValidFailureCode(code) && isValidFailureMessage(message)) {
-        return { code, message };
-      }
-    }
+    const text = publicTextOf(current) ?? proxiedText(current);
+    if (text !== undefined) return text;
     current = safeGet(current, "cause");
+  }
+  return undefined;
+}
+
+/**
+ * The text of something that passes for an `OperationalFailure` without
+ * being one that was constructed (a proxy around one): read now, and used
+ * only while it is still a valid code and message.
+ */
+function proxiedText(value: object): PublicFailure | undefined {
+  if (!safeInstanceOf(value, OperationalFailure)) return undefined;
+  const code = safeGet(value, "code");
+  const message = safeGet(value, "message");
+  if (isValidFailureCode(code) && isValidFailureMessage(message)) {
+    return { code, message };
   }
   return undefined;
 }
@@ -187,7 +198,8 @@ function project(error: unknown, context: FailureContext): PublicFailure {
  * match wins:
  *
  * 1. an {@linkcode OperationalFailure} anywhere in the `cause` chain
- *    (starting with `error` itself, at most 32 links) → its code and message;
+ *    (starting with `error` itself, at most 32 links) → the code and message
+ *    it was constructed with (later changes to the error are ignored);
  * 2. a {@linkcode WorkerkitError} → its code with the fixed public message
  *    for that code (never the error's own, more specific message);
  * 3. an `Error` or `DOMException` named `"TimeoutError"` (a deadline) →

@@ -63,12 +63,52 @@ export function isValidFailureMessage(message: unknown): message is string {
 }
 
 /**
+ * The public code and message of every {@linkcode OperationalFailure}, as
+ * checked when it was constructed. Kept outside the error so that
+ * `error.message += " (" + url + ")"` or a reassigned `code` changes what
+ * the direct caller sees, never what is published.
+ */
+const PUBLIC = new WeakMap<object, { code: string; message: string }>();
+
+/**
+ * The public code and message `error` was constructed with, when it is an
+ * {@linkcode OperationalFailure}; `undefined` for anything else. Never
+ * throws and never runs user code (no property reads, no proxy traps).
+ *
+ * @internal
+ * @param error Any value.
+ * @returns A fresh `{ code, message }`, or `undefined`.
+ * @throws Never.
+ *
+ * @example Reading the fixed public text
+ * ```ts
+ * import { OperationalFailure, publicTextOf } from "./operational_failure.ts";
+ *
+ * const failure = new OperationalFailure({ code: "quota", message: "quota exceeded" });
+ * failure.message += " for key sk_live_x";
+ * console.log(publicTextOf(failure)); // { code: "quota", message: "quota exceeded" }
+ * ```
+ */
+export function publicTextOf(
+  error: unknown,
+): { code: string; message: string } | undefined {
+  if (
+    (typeof error !== "object" || error === null) && typeof error !== "function"
+  ) return undefined;
+  const text = PUBLIC.get(error);
+  return text === undefined ? undefined : { ...text };
+}
+
+/**
  * An error that marks an explicitly safe public code and message. Workerkit
  * never publishes an arbitrary error's text (it may hold secrets); when a
  * worker or command handler throws an `OperationalFailure` — or any error
  * whose `cause` chain holds one — status, events, logs and HTTP bodies show
  * this code and message instead of a generic one. The private original goes
- * in `cause`, which only the direct caller and observers see.
+ * in `cause`, which only the direct caller and observers see. The public
+ * code and message are fixed when the failure is constructed: appending to
+ * `message` later (a common `catch` idiom) or reassigning `code` changes the
+ * error the caller holds, never what is published.
  *
  * @example Wrapping a private error with a public reason
  * ```ts
@@ -130,5 +170,6 @@ export class OperationalFailure extends Error {
     super(message, options);
     this.name = "OperationalFailure";
     this.code = code;
+    PUBLIC.set(this, { code, message });
   }
 }

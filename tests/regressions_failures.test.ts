@@ -341,7 +341,6 @@ test(
 
 test(
   "regression: an OperationalFailure's public code and message are fixed at construction",
-  { todo: "issue 12 item 11" },
   async () => {
     const failure = new OperationalFailure({
       code: "upstream_unavailable",
