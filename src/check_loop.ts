@@ -75,6 +75,13 @@ export interface CheckScheduleOptions {
    */
   initialDelay?: number | undefined;
   /**
+   * Whether the first check runs right after `initialDelay`; with `false`
+   * it waits one (jittered) interval more, as later checks do.
+   *
+   * @default {true}
+   */
+  runImmediately?: boolean | undefined;
+  /**
    * The timers to use; by default the runtime's clock, else the system clock.
    *
    * @default {undefined}
@@ -158,11 +165,13 @@ export interface CheckGroupLoopOptions extends CheckScheduleOptions {
  * Makes a {@linkcode Worker} that runs `checker` periodically — an interval
  * worker for an ops check. Each run is observed as a `checkstart` /
  * `checkend` event pair (observer `checkStart` and `EventTarget`) with
- * outcome `ready`, `not_ready`, `error` or `timeout`; a timeout produces no
- * result, only its end event. With `readyOnSuccess` (the default) the
+ * outcome `ready`, `not_ready`, `error`, `timeout` or `canceled` (stopped
+ * mid-flight, whatever the check then returned: not applied to readiness,
+ * not delivered); a timeout produces no result, only its end event. With `readyOnSuccess` (the default) the
  * results drive the worker's readiness, starting unready until the first
  * result. Checks run serially and never overlap; the first runs right
- * after start (or after `initialDelay`).
+ * after start (or after `initialDelay`; with `runImmediately: false`, one
+ * interval, jittered, after that).
  *
  * @param checker The check to run.
  * @param options Timing, readiness and failure behaviour, and `onResult`.
@@ -298,7 +307,7 @@ function checkWorker<T extends { ready: boolean }>(
   }
   const own = options ?? {};
   const interval = own.interval ?? DEFAULT_INTERVAL_MS;
-  const schedule = parseSchedule(where, { ...own, runImmediately: true }, {
+  const schedule = parseSchedule(where, own, {
     interval,
     timeout: typeof interval === "number"
       ? Math.min(interval, MAX_DEFAULT_TIMEOUT_MS)
@@ -398,6 +407,17 @@ async function runCheck<T extends { ready: boolean }>(
     if (check.failOnNotReady) throw outcome.timedOut;
     return;
   }
+  if (ctx.signal.aborted) {
+    // Stopped mid-flight: whatever the check returned answers a question
+    // nobody asks any more, so it is neither applied nor delivered.
+    end({
+      outcome: "canceled",
+      code: "canceled",
+      message: "canceled",
+      cause: outcome.ok ? ctx.signal.reason : outcome.error,
+    });
+    return;
+  }
   const error = !outcome.ok
     ? outcome.error
     : check.valid(outcome.value)
@@ -413,7 +433,6 @@ async function runCheck<T extends { ready: boolean }>(
       message: failure.message,
       cause: error,
     });
-    if (ctx.signal.aborted) throw error; // stopping: the loop worker decides
     if (check.readyOnSuccess) setReady(handle, false);
     if (check.failOnNotReady) throw error;
     return;

@@ -90,15 +90,18 @@ export interface CheckStartEvent extends EventBase {
   check: string;
 }
 
-/** A check run ended. A timeout has no result, only `outcome: "timeout"`. */
+/**
+ * A check run ended. A timeout has no result, only `outcome: "timeout"`; a
+ * check stopped mid-flight ends `canceled` whatever it then returned.
+ */
 export interface CheckEndEvent extends CheckStartEvent {
   /** What happened. */
-  outcome: "ready" | "not_ready" | "error" | "timeout";
+  outcome: "ready" | "not_ready" | "error" | "timeout" | "canceled";
   /** Run time, ms. */
   durationMs: number;
-  /** The public code on error or timeout. */
+  /** The public code on error, timeout or cancellation. */
   code?: string;
-  /** The public message on error or timeout. */
+  /** The public message on error, timeout or cancellation. */
   message?: string;
   /** The original error. Private: never publish it. */
   cause?: unknown;

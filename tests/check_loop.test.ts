@@ -431,7 +431,7 @@ test("stop during a check aborts its signal, ends its event and stops cleanly", 
   assert.equal(runtime.worker("db")!.status.state, "stopped");
   assert.equal(events.filter((e) => e.type === "failure").length, 0);
   assert.deepEqual(ends(events).map((e) => [e.outcome, e.code]), [[
-    "error",
+    "canceled",
     "canceled",
   ]]);
   assert.equal(clock.pending, 0, "no timer left behind");

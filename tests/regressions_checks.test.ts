@@ -10,7 +10,6 @@ import { record, until } from "./_support/workers.ts";
 
 test(
   "regression: checkLoop runImmediately: false waits one interval before the first check",
-  { todo: "issue 12 item 14" },
   async () => {
     const { clock, runtime } = setup();
     let checks = 0;
@@ -41,7 +40,6 @@ test(
 
 test(
   "regression: checkLoop runImmediately: false adds initialDelay and jitter to the first wait",
-  { todo: "issue 12 item 14" },
   async () => {
     const { clock, runtime } = setup();
     let checks = 0;
@@ -72,7 +70,6 @@ test(
 
 test(
   "regression: a check stopped mid-flight ends canceled whatever it returns",
-  { todo: "issue 12 item 15" },
   async () => {
     const { clock, runtime } = setup();
     let calls = 0;

@@ -115,7 +115,7 @@ const LEVELS: ReadonlySet<string> = new Set(["debug", "info", "warn", "error"]);
  *   `"rejected"` for an admission refusal), `ok`, `attempts`, `durationMs`,
  *   and on failure `code` and `failureMessage`;
  * - check: `check`, `outcome` (`"ready"`, `"not_ready"`, `"error"`,
- *   `"timeout"`), `durationMs`, and on error or timeout `code` and
+ *   `"timeout"`, `"canceled"`), `durationMs`, and on error or timeout `code` and
  *   `failureMessage`.
  *
  * Only the public code and message of a failure are written; the private
