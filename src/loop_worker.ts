@@ -213,8 +213,9 @@ export function clockFor(handle: WorkerHandle, own: Clock | undefined): Clock {
  *   is not a failure; its cleanup runs at stop.
  * - After an unexpected exit (or a stop that gave up on a loop that ended
  *   later), the cleanup runs once by itself with a fixed 5 s deadline. A
- *   failed cleanup is recorded as a `loop_cleanup` failure (code
- *   `loop_cleanup_failed`) and stays pending: the next stop retries it, and
+ *   failed cleanup is reported as its own `loop_cleanup` failure event (code
+ *   `loop_cleanup_failed`; `lastFailure` keeps the loop's own failure) and
+ *   stays pending: the next stop retries it, and
  *   start refuses with `loop_worker_active` until a cleanup has succeeded.
  *   Only one cleanup attempt runs at a time; a stop that arrives while one
  *   runs waits for it (and retries if it failed).

@@ -1073,10 +1073,13 @@ export class Runtime extends EventTarget implements Component {
     kind: FailureKind,
     attempt?: number,
     context: FailureContext = "lifecycle",
+    primary = true,
   ): void {
     const failure = publicFailure(error, context);
     const at = this.#at();
-    w.lastFailure = { code: failure.code, message: failure.message, at };
+    if (primary) {
+      w.lastFailure = { code: failure.code, message: failure.message, at };
+    }
     if (!this.#emitter.wants("failure")) return;
     this.#emitter.failure({
       runtime: this.name,
@@ -1118,7 +1121,10 @@ export class Runtime extends EventTarget implements Component {
           // An ended generation may still report (a loop's late cleanup)
           // as long as no newer one has begun.
           if (w.generation !== generation) return;
-          this.#recordFailure(w, error, kind, undefined, context);
+          // A cleanup failure follows the failure that ended the loop: it
+          // is its own event and never replaces that primary lastFailure.
+          const primary = kind !== "loop_cleanup";
+          this.#recordFailure(w, error, kind, undefined, context, primary);
         },
         checkStart: (check) =>
           this.#emitter.wantsChecks()

@@ -267,7 +267,11 @@ test("a cleanup that fails twice then succeeds: start refused until a stop's ret
     "failed",
     "recording the cleanup failure changes no state",
   );
-  assert.equal(status.lastFailure?.code, "loop_cleanup_failed");
+  assert.equal(
+    status.lastFailure?.code,
+    "loop_exited",
+    "the cleanup failure never replaces the loop's own",
+  );
   assert.doesNotMatch(JSON.stringify(status), /token=abc/);
   assert.equal(cleanup.calls, 1);
   assert.equal(cleanup.contexts[0]!.signal.aborted, false);

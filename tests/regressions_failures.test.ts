@@ -384,7 +384,6 @@ test(
 
 test(
   "regression: a failed automatic loop cleanup keeps the loop's own failure as lastFailure",
-  { todo: "issue 12 item 12" },
   async () => {
     const { runtime } = setup();
     runtime.register({
