@@ -10,7 +10,9 @@ import {
   parseSchedule,
   runBounded,
   runEvery,
+  SCHEDULE_KEYS,
 } from "./interval_worker.ts";
+import { refuseUnknownKeys } from "./_known_keys.ts";
 import {
   clockFor,
   type LoopContext,
@@ -208,6 +210,7 @@ export function checkLoop(
   ) {
     throw invalid("checkLoop() takes a Checker { name, check(signal) }");
   }
+  known("checkLoop()", options, "onResult");
   const onResult = callback("checkLoop()", "onResult", options?.onResult);
   return checkWorker<CheckResult>(
     "checkLoop()",
@@ -262,6 +265,7 @@ export function checkGroupLoop(
       "checkGroupLoop() takes a CheckGroup { name, checkAll(signal) }",
     );
   }
+  known("checkGroupLoop()", options, "onSummary");
   const onSummary = callback(
     "checkGroupLoop()",
     "onSummary",
@@ -493,6 +497,16 @@ function callback<F>(
 ): F | undefined {
   if (value === undefined || typeof value === "function") return value;
   throw invalid(`${where} option ${name} must be a function`);
+}
+
+/** Refuses keys that are neither schedule options nor `callback`. */
+function known(where: string, options: unknown, callback: string): void {
+  if (options === null || typeof options !== "object") return;
+  refuseUnknownKeys(
+    where,
+    options,
+    new Set([...SCHEDULE_KEYS, "readyOnSuccess", "failOnNotReady", callback]),
+  );
 }
 
 function invalid(message: string): WorkerkitError {

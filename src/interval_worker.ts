@@ -12,6 +12,21 @@ import { delay } from "./retry/delay.ts";
 import type { Jitter } from "./retry/jitter.ts";
 import type { Worker, WorkerHandle } from "./worker.ts";
 import { internalsOf } from "./worker_internals.ts";
+import { refuseUnknownKeys } from "./_known_keys.ts";
+
+/** The timing keys every interval-driven worker accepts. */
+export const SCHEDULE_KEYS: readonly string[] = [
+  "interval",
+  "initialDelay",
+  "runImmediately",
+  "timeout",
+  "jitter",
+  "clock",
+];
+const INTERVAL_KEYS: ReadonlySet<string> = new Set([
+  ...SCHEDULE_KEYS,
+  "continueOnError",
+]);
 
 /**
  * One run of an interval worker. It gets a context like a loop's, except
@@ -141,6 +156,9 @@ export function intervalWorker(
 ): Worker {
   if (typeof task !== "function") {
     throw invalid("intervalWorker() takes a task function");
+  }
+  if (options !== null && typeof options === "object") {
+    refuseUnknownKeys("intervalWorker()", options, INTERVAL_KEYS);
   }
   const schedule = parseSchedule("intervalWorker()", options, {});
   const continueOnError = optionFlag(

@@ -4,6 +4,13 @@ import { WorkerkitError } from "./errors.ts";
 import { isAbortLike } from "./failure.ts";
 import type { Worker, WorkerContext, WorkerHandle } from "./worker.ts";
 import { internalsOf } from "./worker_internals.ts";
+import { refuseUnknownKeys } from "./_known_keys.ts";
+
+const LOOP_KEYS: ReadonlySet<string> = new Set([
+  "onStart",
+  "onStop",
+  "autoReady",
+]);
 
 /** The fixed deadline of the automatic cleanup after an unexpected exit, ms. */
 const AUTO_CLEANUP_MS = 5_000;
@@ -264,6 +271,7 @@ export function loopWorker(loop: Loop, options?: LoopWorkerOptions): Worker {
   ) {
     throw invalid("loopWorker() options must be an object");
   }
+  if (options) refuseUnknownKeys("loopWorker()", options, LOOP_KEYS);
   const onStart = hook("onStart", options?.onStart);
   const onStop = hook("onStop", options?.onStop);
   const autoReady = options?.autoReady ?? true;

@@ -1,6 +1,9 @@
 import type { Clock } from "./clock.ts";
 import type { RetryBudgetOptions } from "./options.ts";
 import { WorkerkitError } from "./errors.ts";
+import { refuseUnknownKeys } from "./_known_keys.ts";
+
+const BUDGET_KEYS: ReadonlySet<string> = new Set(["ratio", "minPerSecond"]);
 
 /** The window over which first attempts and retries are counted, ms. */
 const WINDOW_MS = 10_000;
@@ -29,6 +32,13 @@ export class RetryBudget {
    * @throws {WorkerkitError} `invalid_argument` for a ratio outside [0, 1e6] or a negative floor.
    */
   constructor(options: RetryBudgetOptions, clock: Clock) {
+    if (options === null || typeof options !== "object") {
+      throw new WorkerkitError(
+        "invalid_argument",
+        "retryBudget must be an object { ratio?, minPerSecond? }",
+      );
+    }
+    refuseUnknownKeys("retryBudget", options, BUDGET_KEYS);
     const ratio = options.ratio ?? 0.2;
     const minPerSecond = options.minPerSecond ?? 10;
     if (typeof ratio !== "number" || !(ratio >= 0) || ratio > 1e6) {

@@ -4,6 +4,16 @@ import { delay } from "./retry/delay.ts";
 import { Runtime } from "./runtime.ts";
 import { RUNTIME_INTERNALS } from "./runtime_internals.ts";
 import type { Server } from "./server.ts";
+import { refuseUnknownKeys } from "./_known_keys.ts";
+
+const SERVICE_KEYS: ReadonlySet<string> = new Set([
+  "runtime",
+  "server",
+  "signal",
+  "shutdownTimeout",
+  "shutdownDelay",
+  "startWorkers",
+]);
 
 /** Options for {@linkcode runService}. */
 export interface RunServiceOptions {
@@ -141,6 +151,7 @@ function checkOptions(options: RunServiceOptions): {
   if (options === null || typeof options !== "object") {
     throw invalid("runService() takes an options object");
   }
+  refuseUnknownKeys("runService()", options, SERVICE_KEYS);
   if (!(options.runtime instanceof Runtime)) {
     throw invalid("runService() needs a Runtime as `runtime`");
   }

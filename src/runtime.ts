@@ -51,7 +51,13 @@ import {
 import { RestartIntensity } from "./restart_intensity.ts";
 import { StallWatchdog } from "./stall_watchdog.ts";
 import { OperationalFailure } from "./operational_failure.ts";
-import { cap, resolveSettings } from "./settings.ts";
+import {
+  cap,
+  REGISTRATION_KEYS,
+  resolveSettings,
+  WORKER_DEFAULT_KEYS,
+} from "./settings.ts";
+import { refuseUnknownKeys } from "./_known_keys.ts";
 import type {
   CommandInfo,
   LifecycleState,
@@ -80,6 +86,15 @@ const STOPPABLE: ReadonlySet<LifecycleState> = new Set([
   "failed",
 ]);
 const REMOVABLE = STARTABLE;
+const RUNTIME_OPTION_KEYS: ReadonlySet<string> = new Set([
+  "name",
+  "readinessPolicy",
+  "commandConcurrency",
+  "observer",
+  "retryBudget",
+  "clock",
+  "defaults",
+]);
 
 /**
  * The runtime for a service's long-running workers: registration, lifecycle
@@ -162,6 +177,7 @@ export class Runtime extends EventTarget implements Component {
         "new Runtime() takes an options object with a name",
       );
     }
+    refuseUnknownKeys("new Runtime()", options, RUNTIME_OPTION_KEYS);
     validateRuntimeName(options.name);
     this.name = options.name;
     this.#clock = options.clock ?? systemClock;
@@ -170,6 +186,16 @@ export class Runtime extends EventTarget implements Component {
       "commandConcurrency",
       options.commandConcurrency ?? 0,
     );
+    const defaults: unknown = options.defaults;
+    if (defaults !== undefined) {
+      if (defaults === null || typeof defaults !== "object") {
+        throw new WorkerkitError(
+          "invalid_argument",
+          "defaults must be an object of worker settings",
+        );
+      }
+      refuseUnknownKeys("defaults", defaults, WORKER_DEFAULT_KEYS);
+    }
     this.#defaults = { ...options.defaults };
     resolveSettings({}, this.#defaults);
     this.#emitter = new Emitter(options.observer, {
@@ -1297,6 +1323,7 @@ export class Runtime extends EventTarget implements Component {
         "register() takes a worker registration object",
       );
     }
+    refuseUnknownKeys("register()", registration, REGISTRATION_KEYS);
     const { name, description, worker } = registration;
     validateWorkerName(name);
     if (description !== undefined && typeof description !== "string") {

@@ -6,6 +6,42 @@ import type {
 } from "./options.ts";
 import { never, type RetryPolicy } from "./retry/policy.ts";
 import { MAX_TIMER_MS } from "./clock.ts";
+import { refuseUnknownKeys } from "./_known_keys.ts";
+
+/** The keys of {@linkcode WorkerDefaults}. */
+const DEFAULT_KEYS = [
+  "startTimeout",
+  "stopTimeout",
+  "commandTimeout",
+  "startRetry",
+  "commandRetry",
+  "commandConcurrency",
+  "failurePolicy",
+  "readyOnStart",
+  "acceptingWorkOnStart",
+  "contributesToReadiness",
+  "restart",
+  "stallTimeout",
+  "livenessOnStall",
+];
+
+/** The keys `defaults` in `new Runtime()` accepts. */
+export const WORKER_DEFAULT_KEYS: ReadonlySet<string> = new Set(DEFAULT_KEYS);
+
+/** The keys `register()` accepts. */
+export const REGISTRATION_KEYS: ReadonlySet<string> = new Set([
+  ...DEFAULT_KEYS,
+  "name",
+  "description",
+  "worker",
+  "commands",
+]);
+
+const RESTART_KEYS: ReadonlySet<string> = new Set([
+  "backoff",
+  "maxRestarts",
+  "withinMs",
+]);
 
 /** A worker's settings after defaults are applied and checked. */
 export interface Settings {
@@ -124,6 +160,7 @@ function restartPolicy(value: unknown): Required<RestartPolicy> {
   if (value === null || typeof value !== "object") {
     throw invalid("restart", "{ backoff, maxRestarts?, withinMs? }");
   }
+  refuseUnknownKeys("restart", value, RESTART_KEYS);
   const restart = value as RestartPolicy;
   const maxRestarts = restart.maxRestarts ?? 5;
   if (!Number.isSafeInteger(maxRestarts) || maxRestarts < 0) {

@@ -1,4 +1,7 @@
 import { WorkerkitError } from "./errors.ts";
+import { refuseUnknownKeys } from "./_known_keys.ts";
+
+const SIGNAL_KEYS: ReadonlySet<string> = new Set(["signal"]);
 
 /** The optional last argument of every async operation, as with `fetch`. */
 export interface SignalOptions {
@@ -14,7 +17,16 @@ export function signalOf(
   if (options === null || typeof options !== "object") {
     throw new WorkerkitError("invalid_argument", "options must be an object");
   }
-  const { signal } = options;
+  refuseUnknownKeys("options", options, SIGNAL_KEYS);
+  let signal: unknown;
+  try {
+    signal = options.signal;
+  } catch {
+    throw new WorkerkitError(
+      "invalid_argument",
+      "options.signal cannot be read",
+    );
+  }
   if (signal === undefined || signal instanceof AbortSignal) return signal;
   throw new WorkerkitError("invalid_argument", "signal must be an AbortSignal");
 }

@@ -11,6 +11,7 @@ import {
   type RetryPolicy,
   symmetric,
 } from "../src/retry/mod.ts";
+import { WorkerkitError } from "../mod.ts";
 import { MAX_TIMER_MS } from "../src/clock.ts";
 import { assertNoUnhandled } from "./_support/unhandled.ts";
 
@@ -129,10 +130,14 @@ test("attemptsIf() retries only the errors its predicate accepts", () => {
   assert.deepEqual(delays(policy, new Error("fatal")), []);
 });
 
-test("attemptsIf() uses its predicate even if options carry a retryIf", () => {
+test("attemptsIf() refuses a retryIf in its options: the predicate is its argument", () => {
   const options = { retryIf: () => false } as unknown as Record<string, never>;
-  const policy = attemptsIf(3, () => true, options);
-  assert.equal(policy.delay(1, new Error("boom")), 0);
+  assert.throws(
+    () => attemptsIf(3, () => true, options),
+    (error: unknown) =>
+      error instanceof WorkerkitError && error.code === "invalid_argument" &&
+      /"retryIf"/.test(error.message),
+  );
 });
 
 test("attempts() clamps a custom backoff's NaN, negative and infinite delays", () => {

@@ -8,6 +8,7 @@ import type {
   ReadinessEvent,
   TransitionEvent,
 } from "../events.ts";
+import { WorkerkitError } from "../../mod.ts";
 import {
   checkFields,
   commandFields,
@@ -159,6 +160,7 @@ export function logObserver(
   if (options === null || typeof options !== "object") {
     throw new TypeError("logObserver() options must be an object");
   }
+  refuseUnknown("logObserver()", options, ["level", "fields"]);
   const level = options.level ?? "info";
   if (!LEVELS.has(level)) {
     throw new RangeError(
@@ -235,5 +237,24 @@ function ignoreRejection(value: unknown): void {
     if (typeof then === "function") then.call(value, undefined, () => {});
   } catch {
     // A hostile thenable cannot hurt us either.
+  }
+}
+
+/**
+ * The options rule every entrypoint follows: an unknown key is refused with
+ * `invalid_argument` naming it. Kept here because an integration may use
+ * the core only through its public entrypoints.
+ */
+function refuseUnknown(
+  where: string,
+  options: object,
+  known: readonly string[],
+): void {
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    throw new WorkerkitError(
+      "invalid_argument",
+      `${where} has no option ${JSON.stringify(key)}`,
+    );
   }
 }

@@ -1,5 +1,6 @@
 import { WorkerkitError } from "../errors.ts";
 import { isValidName, MAX_NAME_LENGTH } from "../names.ts";
+import { refuseUnknownKeys } from "../_known_keys.ts";
 import type {
   Component,
   ComponentState,
@@ -433,6 +434,8 @@ function isValidKind(kind: unknown): kind is string {
     KIND.test(kind);
 }
 
+const COMPONENT_OPTION_KEYS: ReadonlySet<string> = new Set(["policy"]);
+
 function readPolicy(
   name: string,
   options: RegisterComponentOptions | undefined,
@@ -444,6 +447,7 @@ function readPolicy(
       `component "${name}": options must be an object`,
     );
   }
+  refuseUnknownKeys(`component "${name}"`, options, COMPONENT_OPTION_KEYS);
   const policy: unknown = options.policy;
   if (policy === undefined) return "required";
   if (!POLICIES.has(policy)) {

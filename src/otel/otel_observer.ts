@@ -21,6 +21,7 @@ import type {
   ReadinessEvent,
   TransitionEvent,
 } from "../events.ts";
+import { WorkerkitError } from "../../mod.ts";
 import { commandOutcome, Instruments } from "./_instruments.ts";
 import { ATTR, SCOPE, SPAN } from "./_names.ts";
 
@@ -199,6 +200,11 @@ export function otelObserver(options: OtelObserverOptions = {}): Observer {
   if (options === null || typeof options !== "object") {
     throw new TypeError("otelObserver() options must be an object");
   }
+  refuseUnknown("otelObserver()", options, [
+    "tracerProvider",
+    "meterProvider",
+    "attributes",
+  ]);
   const statics = options.attributes ?? {};
   if (statics === null || typeof statics !== "object") {
     throw new TypeError("attributes must be an object");
@@ -356,5 +362,24 @@ function annotate(name: string, attributes: Attributes): void {
   const span = trace.getActiveSpan();
   if (span !== undefined && span.isRecording()) {
     span.addEvent(name, attributes);
+  }
+}
+
+/**
+ * The options rule every entrypoint follows: an unknown key is refused with
+ * `invalid_argument` naming it. Kept here because an integration may use
+ * the core only through its public entrypoints.
+ */
+function refuseUnknown(
+  where: string,
+  options: object,
+  known: readonly string[],
+): void {
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    throw new WorkerkitError(
+      "invalid_argument",
+      `${where} has no option ${JSON.stringify(key)}`,
+    );
   }
 }

@@ -6,6 +6,9 @@ import {
   assertOptions,
   assertSignal,
 } from "./_assert.ts";
+import { refuseUnknownKeys } from "../_known_keys.ts";
+
+const DELAY_KEYS: ReadonlySet<string> = new Set(["signal", "clock"]);
 
 /** Options for {@linkcode delay}. */
 export interface DelayOptions {
@@ -60,6 +63,7 @@ export function delay(ms: number, options?: DelayOptions): Promise<void> {
   try {
     remaining = assertDelayArg("ms", ms);
     assertOptions("options", options);
+    if (options) refuseUnknownKeys("delay()", options, DELAY_KEYS);
     signal = assertSignal(options?.signal);
     clock = assertClock(options?.clock) ?? systemClock;
   } catch (error) {

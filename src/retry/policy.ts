@@ -1,6 +1,14 @@
 import type { Backoff } from "./backoff.ts";
 import type { Jitter } from "./jitter.ts";
 import { assertFunction, assertOptions } from "./_assert.ts";
+import { refuseUnknownKeys } from "../_known_keys.ts";
+
+const ATTEMPTS_KEYS: ReadonlySet<string> = new Set([
+  "backoff",
+  "jitter",
+  "retryIf",
+]);
+const ATTEMPTS_IF_KEYS: ReadonlySet<string> = new Set(["backoff", "jitter"]);
 import { clampDelay, normalizeFailures } from "./_clamp.ts";
 
 /**
@@ -128,6 +136,7 @@ export function attempts(
 ): RetryPolicy {
   const max = assertMaxAttempts(maxAttempts);
   assertOptions("options", options);
+  if (options) refuseUnknownKeys("attempts()", options, ATTEMPTS_KEYS);
   const backoff = optionalFunction("options.backoff", options?.backoff);
   const jitter = optionalFunction("options.jitter", options?.jitter);
   const retryIf = optionalFunction("options.retryIf", options?.retryIf);
@@ -176,6 +185,7 @@ export function attemptsIf(
 ): RetryPolicy {
   assertFunction("retryIf", retryIf);
   assertOptions("options", options);
+  if (options) refuseUnknownKeys("attemptsIf()", options, ATTEMPTS_IF_KEYS);
   return attempts(maxAttempts, {
     backoff: options?.backoff,
     jitter: options?.jitter,

@@ -9,6 +9,9 @@ import {
 } from "./_assert.ts";
 import { delay } from "./delay.ts";
 import { nextDelay } from "./_next_delay.ts";
+import { refuseUnknownKeys } from "../_known_keys.ts";
+
+const RETRY_KEYS: ReadonlySet<string> = new Set(["signal", "clock"]);
 
 /** Options for {@linkcode retry}. */
 export interface RetryOptions {
@@ -97,6 +100,7 @@ export async function retry<T>(
     throw new TypeError("policy must be an object with a delay() method");
   }
   assertOptions("options", options);
+  if (options) refuseUnknownKeys("retry()", options, RETRY_KEYS);
   const clock = assertClock(options?.clock);
   const callerSignal = assertSignal(options?.signal);
   const signal = callerSignal ?? new AbortController().signal;
