@@ -228,10 +228,19 @@ type NameKind = "runtime name" | "worker name";
 
 const ALLOWED = 'only a-z, 0-9, "-" and "_" are allowed';
 
+/** `Array.isArray`, which throws on a revoked proxy; such a value is no array. */
+function isArray(value: unknown): boolean {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
 /** The type of a non-string value, without touching the value itself. */
 function describeType(value: unknown): string {
   if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
+  if (isArray(value)) return "an array";
   const type = typeof value;
   return type === "object" || type === "undefined" ? type : `a ${type}`;
 }

@@ -361,19 +361,27 @@ export class Runtime extends EventTarget implements Component {
   /** Resolves when the worker has no command in flight. */
   waitIdle(worker: string, options?: SignalOptions): Promise<void> {
     let w: ManagedWorker;
+    let signal: AbortSignal | undefined;
     try {
       w = this.#require(worker);
+      signal = signalOf(options);
     } catch (error) {
       return Promise.reject(error);
     }
     if (w.inFlight === 0) return Promise.resolve();
-    return waitFor(w.idleWaiters, options?.signal);
+    return waitFor(w.idleWaiters, signal);
   }
 
   /** Resolves when no command is in flight anywhere in the runtime. */
   waitAllIdle(options?: SignalOptions): Promise<void> {
+    let signal: AbortSignal | undefined;
+    try {
+      signal = signalOf(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (this.#inFlight === 0) return Promise.resolve();
-    return waitFor(this.#idleWaiters, options?.signal);
+    return waitFor(this.#idleWaiters, signal);
   }
 
   /**
@@ -518,14 +526,28 @@ export class Runtime extends EventTarget implements Component {
     request: CommandRequest,
     options?: SignalOptions,
   ): Promise<CommandResult> {
-    if (request === null || typeof request !== "object") {
+    let workerRef: unknown;
+    let commandName: unknown;
+    let readable = request !== null && typeof request === "object";
+    try {
+      if (readable) ({ worker: workerRef, name: commandName } = request);
+    } catch {
+      // A throwing getter or a revoked proxy is refused like a non-object.
+      readable = false;
+    }
+    if (!readable) {
       return Promise.reject(
-        new WorkerkitError("invalid_argument", "dispatch() takes a request"),
+        new WorkerkitError(
+          "invalid_argument",
+          "dispatch() takes a request { worker, name, payload? }",
+        ),
       );
     }
-    const w = this.#workers.get(request.worker);
-    const command = w?.commands.get(request.name);
-    if (!w || !command) return Promise.reject(this.#lookupError(request));
+    const w = this.#workers.get(workerRef as string);
+    const command = w?.commands.get(commandName as string);
+    if (!w || !command) {
+      return Promise.reject(this.#lookupError(workerRef, commandName));
+    }
     let signal: AbortSignal | undefined;
     if (options !== undefined) {
       try {
@@ -1295,22 +1317,22 @@ export class Runtime extends EventTarget implements Component {
   }
 
   /** The refusal for a request whose worker or command was not found. */
-  #lookupError(request: CommandRequest): WorkerkitError {
+  #lookupError(worker: unknown, name: unknown): WorkerkitError {
     try {
-      checkWorkerRef(request.worker);
-      validateCommandName(request.name);
+      checkWorkerRef(worker);
+      validateCommandName(name);
     } catch (error) {
       return error as WorkerkitError;
     }
-    if (!this.#workers.has(request.worker)) {
+    if (!this.#workers.has(worker as string)) {
       return new WorkerkitError(
         "worker_not_found",
-        `no worker ${request.worker} in runtime ${this.name}`,
+        `no worker ${worker} in runtime ${this.name}`,
       );
     }
     return new WorkerkitError(
       "command_not_found",
-      `no command ${request.name} on worker ${request.worker}`,
+      `no command ${name} on worker ${worker}`,
     );
   }
 

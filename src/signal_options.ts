@@ -1,5 +1,6 @@
 import { WorkerkitError } from "./errors.ts";
 import { refuseUnknownKeys } from "./_known_keys.ts";
+import { safeInstanceOf } from "./safe_access.ts";
 
 const SIGNAL_KEYS: ReadonlySet<string> = new Set(["signal"]);
 
@@ -27,7 +28,9 @@ export function signalOf(
       "options.signal cannot be read",
     );
   }
-  if (signal === undefined || signal instanceof AbortSignal) return signal;
+  if (signal === undefined || safeInstanceOf(signal, AbortSignal)) {
+    return signal as AbortSignal | undefined;
+  }
   throw new WorkerkitError("invalid_argument", "signal must be an AbortSignal");
 }
 
