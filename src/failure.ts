@@ -1,11 +1,12 @@
-import { isObjectLike, safeGet, safeInstanceOf } from "./safe_access.ts";
-import { PUBLIC_MESSAGES, WorkerkitError } from "./errors.ts";
+import { firstCause } from "./base/_cause_chain.ts";
+import { isObjectLike, safeGet, safeInstanceOf } from "./base/_safe_access.ts";
+import { PUBLIC_MESSAGES, WorkerkitError } from "./base/errors.ts";
 import {
   isValidFailureCode,
   isValidFailureMessage,
   OperationalFailure,
   publicTextOf,
-} from "./operational_failure.ts";
+} from "./base/operational_failure.ts";
 
 /**
  * The public face of a failure: what status, events' public fields, logs,
@@ -44,9 +45,6 @@ export interface PublicFailure {
  * ```
  */
 export type FailureContext = "lifecycle" | "command" | "loop_cleanup";
-
-/** How many links of a `cause` chain the projection follows. */
-const MAX_CAUSE_DEPTH = 32;
 
 const DEADLINE_MESSAGE = "deadline exceeded";
 const CANCELED_MESSAGE = "canceled";
@@ -136,16 +134,12 @@ function generic(context: FailureContext): PublicFailure {
  * chains end.
  */
 function findOperational(error: unknown): PublicFailure | undefined {
-  const seen = new Set<unknown>();
-  let current: unknown = error;
-  for (let depth = 0; depth < MAX_CAUSE_DEPTH; depth++) {
-    if (!isObjectLike(current) || seen.has(current)) return undefined;
-    seen.add(current);
-    const text = publicTextOf(current) ?? proxiedText(current);
-    if (text !== undefined) return text;
-    current = safeGet(current, "cause");
-  }
-  return undefined;
+  let found: PublicFailure | undefined;
+  firstCause(error, (link) => {
+    found = publicTextOf(link) ?? proxiedText(link);
+    return found !== undefined;
+  });
+  return found;
 }
 
 /**

@@ -1,6 +1,6 @@
-import { WorkerkitError } from "./errors.ts";
-import { refuseUnknownKeys } from "./_known_keys.ts";
-import { safeInstanceOf } from "./safe_access.ts";
+import { WorkerkitError } from "./base/errors.ts";
+import { refuseUnknownKeys } from "./base/_known_keys.ts";
+import { safeInstanceOf } from "./base/_safe_access.ts";
 
 const SIGNAL_KEYS: ReadonlySet<string> = new Set(["signal"]);
 

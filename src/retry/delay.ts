@@ -1,12 +1,12 @@
-import type { Clock } from "../clock.ts";
-import { MAX_TIMER_MS, systemClock } from "../clock.ts";
+import type { Clock } from "../base/clock.ts";
+import { MAX_TIMER_MS, systemClock } from "../base/clock.ts";
 import {
   assertClock,
   assertDelayArg,
   assertOptions,
   assertSignal,
 } from "./_assert.ts";
-import { refuseUnknownKeys } from "../_known_keys.ts";
+import { refuseUnknownKeys } from "../base/_known_keys.ts";
 
 const DELAY_KEYS: ReadonlySet<string> = new Set(["signal", "clock"]);
 

@@ -1,7 +1,7 @@
 import type { Backoff } from "./backoff.ts";
 import type { Jitter } from "./jitter.ts";
 import { assertFunction, assertOptions } from "./_assert.ts";
-import { refuseUnknownKeys } from "../_known_keys.ts";
+import { refuseUnknownKeys } from "../base/_known_keys.ts";
 
 const ATTEMPTS_KEYS: ReadonlySet<string> = new Set([
   "backoff",

@@ -1,5 +1,5 @@
-import { raceAbort } from "../race_abort.ts";
-import type { Clock } from "../clock.ts";
+import { raceAbort } from "../base/_promise.ts";
+import type { Clock } from "../base/clock.ts";
 import type { RetryPolicy } from "./policy.ts";
 import {
   assertClock,
@@ -9,7 +9,7 @@ import {
 } from "./_assert.ts";
 import { delay } from "./delay.ts";
 import { nextDelay } from "./_next_delay.ts";
-import { refuseUnknownKeys } from "../_known_keys.ts";
+import { refuseUnknownKeys } from "../base/_known_keys.ts";
 
 const RETRY_KEYS: ReadonlySet<string> = new Set(["signal", "clock"]);
 

@@ -1,7 +1,7 @@
-import type { Clock } from "./clock.ts";
-import type { RetryBudgetOptions } from "./options.ts";
-import { WorkerkitError } from "./errors.ts";
-import { refuseUnknownKeys } from "./_known_keys.ts";
+import type { Clock } from "../base/clock.ts";
+import type { RetryBudgetOptions } from "../options.ts";
+import { WorkerkitError } from "../base/errors.ts";
+import { refuseUnknownKeys } from "../base/_known_keys.ts";
 
 const BUDGET_KEYS: ReadonlySet<string> = new Set(["ratio", "minPerSecond"]);
 

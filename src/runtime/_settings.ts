@@ -1,12 +1,12 @@
-import { WorkerkitError } from "./errors.ts";
+import { WorkerkitError } from "../base/errors.ts";
 import type {
   FailurePolicy,
   RestartPolicy,
   WorkerDefaults,
-} from "./options.ts";
-import { never, type RetryPolicy } from "./retry/policy.ts";
-import { MAX_TIMER_MS } from "./clock.ts";
-import { refuseUnknownKeys } from "./_known_keys.ts";
+} from "../options.ts";
+import { never, type RetryPolicy } from "../retry/policy.ts";
+import { MAX_TIMER_MS } from "../base/clock.ts";
+import { refuseUnknownKeys } from "../base/_known_keys.ts";
 
 /** The keys of {@linkcode WorkerDefaults}. */
 const DEFAULT_KEYS = [
