@@ -1,6 +1,6 @@
 /**
  * The entry point of `deno task bench`: runs each benchmark (`dispatch`,
- * `memory`, `scale`) on Deno, Node 24, Node 22 and Bun as child processes,
+ * `memory`, `scale`, `deadlines`) on Deno, Node 24, Node 22 and Bun as child processes,
  * one at a time so they never compete for the CPU, with each runtime's
  * forced-GC flag. It collects the `BENCH_JSON` line each one prints and
  * reports one markdown table per benchmark with the runtimes as columns,
@@ -25,6 +25,7 @@ import { fmt, JSON_PREFIX } from "./_common.ts";
 import type { DispatchReport } from "./dispatch.ts";
 import type { MemoryReport } from "./memory.ts";
 import type { ScaleReport } from "./scale.ts";
+import type { DeadlinesReport, Percentiles } from "./deadlines.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = (path: string) => join(root, "node_modules", path);
@@ -50,7 +51,7 @@ const RUNTIMES: RuntimeSpec[] = [
   { name: "bun", exe: bin("bun/bin/bun.exe"), flags: [] },
 ];
 
-const BENCHES = ["dispatch", "memory", "scale"] as const;
+const BENCHES = ["dispatch", "memory", "scale", "deadlines"] as const;
 type BenchName = typeof BENCHES[number];
 
 interface Options {
@@ -70,6 +71,7 @@ interface Column {
   dispatch?: DispatchReport;
   memory?: MemoryReport;
   scale?: ScaleReport;
+  deadlines?: DeadlinesReport;
 }
 
 function usage(message: string): never {
@@ -336,6 +338,16 @@ function scaleTable(columns: Column[]): string {
   ]);
 }
 
+function deadlinesTable(columns: Column[]): string {
+  const show = (p: Percentiles) =>
+    `${fmt(p.p50, 2)} / ${fmt(p.p99, 2)} / ${fmt(p.max, 2)}`;
+  return table("1,000 simultaneous timeouts", columns, "deadlines", [
+    ["handler signal aborts, ms late (p50 / p99 / max)", (r) => show(r.signal)],
+    ["**caller answers, ms late** (p50 / p99 / max)", (r) => show(r.dispatch)],
+    ["plain `setTimeout`, ms late (p50 / p99 / max)", (r) => show(r.timers)],
+  ]);
+}
+
 // ── Targets ───────────────────────────────────────────────────────────
 
 function mark(ok: boolean, value: string): string {
@@ -394,6 +406,10 @@ function targetsTable(columns: Column[]): string {
       const r = c.scale?.inFlight;
       return r ? mark(r.ok, `${r.lost} lost`) : "—";
     }),
+    runtimeRow(columns, "1,000 simultaneous timeouts: p99 < 5 ms late", (c) => {
+      const r = c.deadlines?.dispatch;
+      return r ? mark(r.p99 < 5, `${fmt(r.p99, 2)} ms`) : "—";
+    }),
   ].filter((row) => row !== "").join("\n");
 }
 
@@ -451,6 +467,9 @@ async function main(): Promise<void> {
   }
   if (options.benches.includes("scale")) {
     sections.push(`## scale\n\n${scaleTable(columns)}`);
+  }
+  if (options.benches.includes("deadlines")) {
+    sections.push(`## deadlines\n\n${deadlinesTable(columns)}`);
   }
   sections.push(`## targets\n\n${targetsTable(columns)}`);
   console.log(sections.join("\n\n"));

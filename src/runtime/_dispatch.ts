@@ -117,28 +117,28 @@ export class CommandRun {
           ? this.following.wrap(() => handler(this.request, ctx))
           : handler(this.request, ctx);
       } catch (error) {
-        this.#settled(ctx);
+        this.#settledLate(ctx);
         reject(error);
         return;
       }
       if (!isThenable(out)) {
-        this.#settled(ctx);
+        this.#settledLate(ctx);
         resolve(out as CommandResult | void);
         return;
       }
       try {
         out.then(
           (value) => {
-            this.#settled(ctx);
+            this.#settledLate(ctx);
             resolve(value as CommandResult | void);
           },
           (error: unknown) => {
-            this.#settled(ctx);
+            this.#settledLate(ctx);
             reject(error);
           },
         );
       } catch (error) {
-        this.#settled(ctx);
+        this.#settledLate(ctx);
         reject(error);
       }
     });
@@ -167,6 +167,19 @@ export class CommandRun {
       `${this.command.name} was not retried: the retry budget is spent`,
       { cause: error },
     );
+  }
+
+  /**
+   * The attempt's handler settled. A result at or after the deadline is a
+   * deadline, never a success: the scheduler's timer may simply not have
+   * fired yet (a burst, a busy loop), so the deadline itself is compared.
+   */
+  #settledLate(ctx: AttemptContext): void {
+    const deadline = ctx.deadline;
+    if (deadline !== undefined && this.host.clock.now() >= deadline.at) {
+      ctx.expire();
+    }
+    this.#settled(ctx);
   }
 
   #settled(ctx: AttemptContext): void {
@@ -254,11 +267,14 @@ class AttemptContext implements CommandContext {
   /** The attempt's deadline passed. */
   expire(): void {
     this.deadline = undefined;
+    if (this.#settled || this.#aborted) return;
     this.#abort(
-      new DOMException("deadline exceeded", "TimeoutError"),
-      new WorkerkitError(
-        "deadline_exceeded",
-        `command ${this.#run.command.name} exceeded its deadline`,
+      DEADLINE_REASON,
+      withoutStack(() =>
+        new WorkerkitError(
+          "deadline_exceeded",
+          `command ${this.#run.command.name} exceeded its deadline`,
+        )
       ),
     );
   }
@@ -283,5 +299,32 @@ class AttemptContext implements CommandContext {
     this.#unlink?.();
     this.deadline = this.#unlink = undefined;
     reject?.(callerError);
+  }
+}
+
+/**
+ * The reason every command attempt's signal aborts with at its deadline:
+ * one shared `DOMException`, because building one (with its stack) per
+ * expiry dominated a burst of a thousand simultaneous timeouts.
+ */
+const DEADLINE_REASON = new DOMException("deadline exceeded", "TimeoutError");
+
+/**
+ * Builds an error without capturing a stack trace: a deadline error is made
+ * in a timer callback, whose stack names only the scheduler, and capturing
+ * it is most of the cost of an expiry in a burst.
+ */
+function withoutStack<E>(make: () => E): E {
+  const host = Error as { stackTraceLimit?: number };
+  const limit = host.stackTraceLimit;
+  try {
+    host.stackTraceLimit = 0;
+  } catch {
+    return make();
+  }
+  try {
+    return make();
+  } finally {
+    host.stackTraceLimit = limit as number;
   }
 }
