@@ -48,7 +48,18 @@ export type {
   CommandHandler,
   CommandRequest,
   CommandResult,
+  HandlerRequest,
 } from "./src/command.ts";
+export { command } from "./src/typed_command.ts";
+export type { SchemaCommand } from "./src/typed_command.ts";
+export type {
+  InferSchemaOutput,
+  StandardSchemaIssue,
+  StandardSchemaProps,
+  StandardSchemaResult,
+  StandardSchemaV1,
+} from "./src/standard_schema.ts";
+export { CommandRejection } from "./src/command_rejection.ts";
 export type {
   CommandFailureInfo,
   CommandInfo,
@@ -77,7 +88,11 @@ export type {
   TransitionEvent,
 } from "./src/events.ts";
 export { WorkerkitError } from "./src/errors.ts";
-export type { WorkerkitErrorCode } from "./src/errors.ts";
+export type {
+  PayloadIssue,
+  WorkerkitErrorCode,
+  WorkerkitErrorOptions,
+} from "./src/errors.ts";
 export { OperationalFailure } from "./src/operational_failure.ts";
 export { publicFailure } from "./src/failure.ts";
 export { OpsRegistry } from "./src/ops/registry.ts";

@@ -8,6 +8,8 @@ import {
 import { type FailureContext, publicFailure } from "../failure.ts";
 import { OperationalFailure } from "../operational_failure.ts";
 import { OpsCommandError } from "../ops/ops_command_error.ts";
+import { CommandRejection } from "../command_rejection.ts";
+import type { PayloadIssue } from "../errors.ts";
 
 /**
  * An HTTP error answer: a status and the public code and message of the
@@ -23,6 +25,8 @@ export interface HttpFailure {
   code: string;
   /** A fixed or explicitly public message. */
   message: string;
+  /** For `invalid_payload` (422): what was wrong, already made safe by the runtime. */
+  issues?: readonly PayloadIssue[];
 }
 
 /**
@@ -32,6 +36,7 @@ export interface HttpFailure {
 const STATUS: Readonly<Record<WorkerkitErrorCode, ContentfulStatusCode>> = {
   invalid_name: 400,
   invalid_argument: 400,
+  invalid_payload: 422,
   worker_not_found: 404,
   command_not_found: 404,
   worker_already_registered: 409,
@@ -81,7 +86,14 @@ export function failureFor(
   try {
     const own = workerkitCode(error);
     if (own !== undefined) {
-      return { status: STATUS[own], code: own, message: PUBLIC_MESSAGES[own] };
+      const answer: HttpFailure = {
+        status: STATUS[own],
+        code: own,
+        message: PUBLIC_MESSAGES[own],
+      };
+      const issues = own === "invalid_payload" ? issuesOf(error) : undefined;
+      if (issues) answer.issues = issues;
+      return answer;
     }
     const failure = publicFailure(error, context);
     if (isOpsRejection(error, failure.code)) return { status: 409, ...failure };
@@ -110,9 +122,31 @@ function workerkitCode(error: unknown): WorkerkitErrorCode | undefined {
 }
 
 /**
- * Whether the operational failure the public projection came from is an
- * `OpsCommandError` of kind `rejected`: the first `OperationalFailure` of
- * the `cause` chain, with the projected code.
+ * The issues of an `invalid_payload` error, copied field by field (the
+ * runtime made them safe; the copy keeps anything else off the wire).
+ */
+function issuesOf(error: unknown): PayloadIssue[] | undefined {
+  const raw = safeGet(error as object, "issues");
+  if (!Array.isArray(raw)) return undefined;
+  const issues: PayloadIssue[] = [];
+  for (const issue of raw.slice(0, 20)) {
+    const path = safeGet(issue, "path");
+    const message = safeGet(issue, "message");
+    issues.push({
+      path: Array.isArray(path)
+        ? path.filter((p) => typeof p === "string" || typeof p === "number")
+        : [],
+      message: typeof message === "string" ? message : "invalid value",
+    });
+  }
+  return issues;
+}
+
+/**
+ * Whether the operational failure the public projection came from is the
+ * caller's fault: a `CommandRejection`, or an `OpsCommandError` of kind
+ * `rejected` — the first `OperationalFailure` of the `cause` chain, with
+ * the projected code.
  */
 function isOpsRejection(error: unknown, code: string): boolean {
   const seen = new Set<unknown>();
@@ -121,6 +155,9 @@ function isOpsRejection(error: unknown, code: string): boolean {
     if (!isObjectLike(current) || seen.has(current)) return false;
     seen.add(current);
     if (safeInstanceOf(current, OperationalFailure)) {
+      if (safeInstanceOf(current, CommandRejection)) {
+        return safeGet(current, "code") === code;
+      }
       return safeInstanceOf(current, OpsCommandError) &&
         safeGet(current, "kind") === "rejected" &&
         safeGet(current, "code") === code;

@@ -23,6 +23,8 @@ export interface OpsErrorBody {
     code: string;
     /** A fixed or explicitly public message; never request input. */
     message: string;
+    /** For 422 `invalid_payload`: each issue's path and safe message. */
+    issues?: readonly { path: readonly (string | number)[]; message: string }[];
   };
 }
 
@@ -88,6 +90,7 @@ export function errorResponse(
   const body: OpsErrorBody = {
     error: { code: failure.code, message: failure.message },
   };
+  if (failure.issues) body.error.issues = failure.issues;
   return c.body(
     JSON.stringify(body),
     failure.status,
