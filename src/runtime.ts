@@ -1,37 +1,37 @@
-import { isoTime } from "./iso_time.ts";
-import { checkWorkerRef, commandMap } from "./command_map.ts";
+import { isoTime } from "./base/_iso_time.ts";
+import { checkWorkerRef, commandMap } from "./runtime/_command_map.ts";
 import { anySignal, signalOf, type SignalOptions } from "./signal_options.ts";
-import { waitFor, wake } from "./idle_waiters.ts";
-import { byName, commandInfo, snapshot } from "./snapshots.ts";
+import { waitFor, wake } from "./runtime/_idle_waiters.ts";
+import { byName, commandInfo, snapshot } from "./runtime/_snapshots.ts";
 
 export type { SignalOptions } from "./signal_options.ts";
-import { Aggregate } from "./aggregate.ts";
-import { Attempt, invoke } from "./attempt.ts";
-import { type Clock, systemClock } from "./clock.ts";
+import { Aggregate } from "./runtime/_aggregate.ts";
+import { Attempt, invoke } from "./base/_attempt.ts";
+import { type Clock, systemClock } from "./base/clock.ts";
 import type { Command, CommandRequest, CommandResult } from "./command.ts";
-import { DeadlineScheduler } from "./deadline_scheduler.ts";
-import { CommandRun, type DispatchHost } from "./dispatch.ts";
-import { Emitter, type Following } from "./emitter.ts";
-import { WorkerkitError, type WorkerkitErrorCode } from "./errors.ts";
+import { DeadlineScheduler } from "./runtime/_deadline_scheduler.ts";
+import { CommandRun, type DispatchHost } from "./runtime/_dispatch.ts";
+import { Emitter, type Following } from "./runtime/_emitter.ts";
+import { WorkerkitError, type WorkerkitErrorCode } from "./base/errors.ts";
 import type {
   CommandEndEvent,
   FailureKind,
   RuntimeEventMap,
 } from "./events.ts";
 import { type FailureContext, publicFailure } from "./failure.ts";
-import { LifecycleGate } from "./lifecycle_gate.ts";
+import { LifecycleGate } from "./runtime/_lifecycle_gate.ts";
 import {
   Generation,
   ManagedWorker,
   transitionOf,
   type TransitionRecord,
   type WorkerHost,
-} from "./managed_worker.ts";
+} from "./runtime/_managed_worker.ts";
 import {
   validateCommandName,
   validateRuntimeName,
   validateWorkerName,
-} from "./names.ts";
+} from "./base/names.ts";
 import type {
   ReadinessPolicy,
   RuntimeOptions,
@@ -40,18 +40,18 @@ import type {
 } from "./options.ts";
 import { delay } from "./retry/delay.ts";
 import { nextDelay } from "./retry/_next_delay.ts";
-import { ContainedListeners } from "./contained_listeners.ts";
-import { RetryBudget } from "./retry_budget.ts";
+import { ContainedListeners } from "./runtime/_contained_listeners.ts";
+import { RetryBudget } from "./runtime/_retry_budget.ts";
 import type { Component, Readiness } from "./ops/component.ts";
-import { runtimeReadiness } from "./runtime_component.ts";
+import { runtimeReadiness } from "./runtime/_runtime_component.ts";
 import {
   RUNTIME_INTERNALS,
   type RuntimeInternals,
-} from "./runtime_internals.ts";
-import { RestartIntensity } from "./restart_intensity.ts";
-import { StallWatchdog } from "./stall_watchdog.ts";
-import { OperationalFailure } from "./operational_failure.ts";
-import { cap, resolveSettings } from "./settings.ts";
+} from "./runtime/_runtime_internals.ts";
+import { RestartIntensity } from "./runtime/_restart_intensity.ts";
+import { StallWatchdog } from "./runtime/_stall_watchdog.ts";
+import { OperationalFailure } from "./base/operational_failure.ts";
+import { cap, resolveSettings } from "./runtime/_settings.ts";
 import type {
   CommandInfo,
   LifecycleState,

@@ -212,7 +212,9 @@ test("an async schema runs inside the command's deadline", async () => {
 });
 
 test("an async schema that accepts hands its output to the handler", async () => {
-  const schema = z.object({ n: z.number() }).refine((x) => Promise.resolve(x.n > 0));
+  const schema = z.object({ n: z.number() }).refine((x) =>
+    Promise.resolve(x.n > 0)
+  );
   let got: unknown;
   const runtime = await running([
     command({

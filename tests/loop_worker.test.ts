@@ -7,7 +7,7 @@ import type {
   WorkerHandle,
   WorkerStatus,
 } from "../mod.ts";
-import { type LoopContext, loopWorker } from "../src/loop_worker.ts";
+import { type LoopContext, loopWorker } from "../src/workers/loop_worker.ts";
 import { code, setup } from "./_support/runtime_setup.ts";
 import { assertNoUnhandled } from "./_support/unhandled.ts";
 import { type Deferred, deferred, record, until } from "./_support/workers.ts";

@@ -1,8 +1,8 @@
 import type { Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { CommandRequest } from "../command.ts";
-import { isValidCommandName } from "../names.ts";
-import type { Runtime } from "../runtime.ts";
+import type { CommandRequest } from "../../mod.ts";
+import { isValidCommandName } from "../../mod.ts";
+import type { Runtime } from "../../mod.ts";
 import { failureFor, requestFailure } from "./error_mapping.ts";
 import type { RouterSettings } from "./options.ts";
 import { errorBody, errorResponse, textResponse } from "./respond.ts";
@@ -13,10 +13,9 @@ import {
   IdempotencyStore,
   type StoredAnswer,
 } from "./idempotency.ts";
-import { WorkerkitError, type WorkerkitErrorCode } from "../errors.ts";
-import { safeGet, safeInstanceOf } from "../safe_access.ts";
+import { WorkerkitError, type WorkerkitErrorCode } from "../../mod.ts";
 import { readJsonObject } from "./strict_json.ts";
-import { isWorkerRef } from "./worker_ref.ts";
+import { isWorkerRef } from "../../mod.ts";
 
 const FIELDS = ["worker", "name", "payload"] as const;
 
@@ -194,9 +193,8 @@ async function dispatchAnswer(
 }
 
 function notRun(error: unknown): boolean {
-  if (!safeInstanceOf(error, WorkerkitError)) return false;
-  const code = safeGet(error as object, "code");
-  return NOT_RUN.has(code as WorkerkitErrorCode);
+  const code = WorkerkitError.codeOf(error);
+  return code !== undefined && NOT_RUN.has(code);
 }
 
 /** One key per worker: its local and qualified names mean the same worker. */

@@ -1,7 +1,7 @@
 import type { Hono } from "hono";
 import { NONCE, secureHeaders } from "hono/secure-headers";
-import type { Runtime } from "../runtime.ts";
-import { RUNTIME_INTERNALS } from "../runtime_internals.ts";
+import type { Runtime } from "../../mod.ts";
+import { RUNTIME_INTERNALS } from "../runtime/_runtime_internals.ts";
 import { dashboardPage } from "./dashboard_page.ts";
 import { requestFailure } from "./error_mapping.ts";
 import { openEventStream } from "./events_stream.ts";

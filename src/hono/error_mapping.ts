@@ -1,15 +1,12 @@
-import { isObjectLike, safeGet, safeInstanceOf } from "../safe_access.ts";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import {
-  PUBLIC_MESSAGES,
+  type FailureContext,
+  OpsCommandError,
+  publicFailure,
   WorkerkitError,
   type WorkerkitErrorCode,
-} from "../errors.ts";
-import { type FailureContext, publicFailure } from "../failure.ts";
-import { OperationalFailure } from "../operational_failure.ts";
-import { OpsCommandError } from "../ops/ops_command_error.ts";
-import { CommandRejection } from "../command_rejection.ts";
-import type { PayloadIssue } from "../errors.ts";
+} from "../../mod.ts";
+import { CommandRejection, type PayloadIssue } from "../../mod.ts";
 
 /**
  * An HTTP error answer: a status and the public code and message of the
@@ -54,9 +51,6 @@ const STATUS: Readonly<Record<WorkerkitErrorCode, ContentfulStatusCode>> = {
   loop_exited: 500,
 };
 
-/** How many links of a `cause` chain are followed, as `publicFailure` does. */
-const MAX_CAUSE_DEPTH = 32;
-
 /**
  * Maps anything a runtime call threw to its HTTP answer, with public text
  * only. First match wins:
@@ -84,12 +78,12 @@ export function failureFor(
   context: FailureContext,
 ): HttpFailure {
   try {
-    const own = workerkitCode(error);
+    const own = WorkerkitError.codeOf(error);
     if (own !== undefined) {
       const answer: HttpFailure = {
         status: STATUS[own],
         code: own,
-        message: PUBLIC_MESSAGES[own],
+        message: WorkerkitError.publicMessage(own),
       };
       const issues = own === "invalid_payload" ? issuesOf(error) : undefined;
       if (issues) answer.issues = issues;
@@ -112,59 +106,38 @@ function generic(): { code: string; message: string } {
   return { code: "internal_error", message: "internal error" };
 }
 
-/** The code of a `WorkerkitError` with a known code, else `undefined`. */
-function workerkitCode(error: unknown): WorkerkitErrorCode | undefined {
-  if (!safeInstanceOf(error, WorkerkitError)) return undefined;
-  const code = safeGet(error as object, "code");
-  return typeof code === "string" && Object.hasOwn(STATUS, code)
-    ? code as WorkerkitErrorCode
-    : undefined;
-}
-
 /**
  * The issues of an `invalid_payload` error, copied field by field (the
  * runtime made them safe; the copy keeps anything else off the wire).
  */
 function issuesOf(error: unknown): PayloadIssue[] | undefined {
-  const raw = safeGet(error as object, "issues");
-  if (!Array.isArray(raw)) return undefined;
-  const issues: PayloadIssue[] = [];
-  for (const issue of raw.slice(0, 20)) {
-    const path = safeGet(issue, "path");
-    const message = safeGet(issue, "message");
-    issues.push({
-      path: Array.isArray(path)
-        ? path.filter((p) => typeof p === "string" || typeof p === "number")
+  try {
+    const raw: unknown = (error as WorkerkitError).issues;
+    if (!Array.isArray(raw)) return undefined;
+    return raw.slice(0, 20).map((issue: PayloadIssue) => ({
+      path: Array.isArray(issue.path)
+        ? issue.path.filter((p) =>
+          typeof p === "string" || typeof p === "number"
+        )
         : [],
-      message: typeof message === "string" ? message : "invalid value",
-    });
+      message: typeof issue.message === "string"
+        ? issue.message
+        : "invalid value",
+    }));
+  } catch {
+    // A hostile error object: the 422 goes out without issues.
+    return undefined;
   }
-  return issues;
 }
 
 /**
  * Whether the operational failure the public projection came from is the
- * caller's fault: a `CommandRejection`, or an `OpsCommandError` of kind
- * `rejected` — the first `OperationalFailure` of the `cause` chain, with
- * the projected code.
+ * caller's fault — a `CommandRejection`, or an `OpsCommandError` of kind
+ * `rejected` — with the projected code.
  */
 function isOpsRejection(error: unknown, code: string): boolean {
-  const seen = new Set<unknown>();
-  let current: unknown = error;
-  for (let depth = 0; depth < MAX_CAUSE_DEPTH; depth++) {
-    if (!isObjectLike(current) || seen.has(current)) return false;
-    seen.add(current);
-    if (safeInstanceOf(current, OperationalFailure)) {
-      if (safeInstanceOf(current, CommandRejection)) {
-        return safeGet(current, "code") === code;
-      }
-      return safeInstanceOf(current, OpsCommandError) &&
-        safeGet(current, "kind") === "rejected" &&
-        safeGet(current, "code") === code;
-    }
-    current = safeGet(current, "cause");
-  }
-  return false;
+  return OpsCommandError.rejectionIn(error)?.code === code ||
+    CommandRejection.rejectionIn(error)?.code === code;
 }
 
 const HTTP_CODES: Readonly<Record<number, [string, string]>> = {

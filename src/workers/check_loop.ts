@@ -1,10 +1,10 @@
-import { isoTime } from "./iso_time.ts";
-import { ignoreRejection } from "./contained_listeners.ts";
-import type { Clock } from "./clock.ts";
-import type { Following } from "./emitter.ts";
-import { WorkerkitError } from "./errors.ts";
-import type { CheckEndEvent } from "./events.ts";
-import { publicFailure } from "./failure.ts";
+import { isoTime } from "../base/_iso_time.ts";
+import { ignoreRejection } from "../base/_promise.ts";
+import type { Clock } from "../base/clock.ts";
+import type { Following } from "../runtime/_emitter.ts";
+import { WorkerkitError } from "../base/errors.ts";
+import type { CheckEndEvent } from "../events.ts";
+import { publicFailure } from "../failure.ts";
 import {
   optionFlag,
   parseSchedule,
@@ -17,16 +17,19 @@ import {
   loopWorker,
   reportOnce,
 } from "./loop_worker.ts";
-import { OperationalFailure } from "./operational_failure.ts";
+import { OperationalFailure } from "../base/operational_failure.ts";
 import type {
   Checker,
   CheckGroup,
   CheckResult,
   CheckSummary,
-} from "./ops/check.ts";
-import type { Jitter } from "./retry/jitter.ts";
-import type { Worker, WorkerHandle } from "./worker.ts";
-import { internalsOf, type WorkerInternals } from "./worker_internals.ts";
+} from "../ops/check.ts";
+import type { Jitter } from "../retry/jitter.ts";
+import type { Worker, WorkerHandle } from "../worker.ts";
+import {
+  internalsOf,
+  type WorkerInternals,
+} from "../runtime/_worker_internals.ts";
 
 /** The default interval between checks, ms. */
 const DEFAULT_INTERVAL_MS = 30_000;

@@ -1,4 +1,6 @@
 import { OperationalFailure } from "./operational_failure.ts";
+import { firstCause } from "./_cause_chain.ts";
+import { safeInstanceOf } from "./_safe_access.ts";
 
 /**
  * Thrown by a command handler when the request is the caller's fault — a
@@ -54,5 +56,31 @@ export class CommandRejection extends OperationalFailure {
   ) {
     super(init, options);
     this.name = "CommandRejection";
+  }
+
+  /**
+   * The rejection behind an error: the first `OperationalFailure` of its
+   * `cause` chain, when that is a `CommandRejection`. Never throws, even on
+   * hostile values.
+   *
+   * @param error Any thrown value.
+   * @returns The rejection, or `undefined`.
+   *
+   * @example
+   * ```ts
+   * import { CommandRejection } from "@workerkit/core";
+   *
+   * const paid = new CommandRejection({ code: "paid", message: "already paid" });
+   * console.log(CommandRejection.rejectionIn(new Error("x", { cause: paid }))?.code); // "paid"
+   * ```
+   */
+  static rejectionIn(error: unknown): CommandRejection | undefined {
+    const first = firstCause(
+      error,
+      (link) => safeInstanceOf(link, OperationalFailure),
+    );
+    return first !== undefined && safeInstanceOf(first, CommandRejection)
+      ? first as CommandRejection
+      : undefined;
   }
 }

@@ -1,8 +1,8 @@
-import type { Clock } from "./clock.ts";
-import type { Following } from "./emitter.ts";
-import type { CheckEndEvent, FailureKind } from "./events.ts";
-import type { FailureContext } from "./failure.ts";
-import type { WorkerHandle } from "./worker.ts";
+import type { Clock } from "../base/clock.ts";
+import type { Following } from "./_emitter.ts";
+import type { CheckEndEvent, FailureKind } from "../events.ts";
+import type { FailureContext } from "../failure.ts";
+import type { WorkerHandle } from "../worker.ts";
 
 /**
  * The key under which a runtime's handles carry {@linkcode WorkerInternals}.

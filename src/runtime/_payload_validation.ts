@@ -1,9 +1,9 @@
-import { type PayloadIssue, WorkerkitError } from "./errors.ts";
+import { type PayloadIssue, WorkerkitError } from "../base/errors.ts";
 import type {
   StandardSchemaIssue,
   StandardSchemaResult,
   StandardSchemaV1,
-} from "./standard_schema.ts";
+} from "../standard_schema.ts";
 
 /** The most issues an `invalid_payload` error carries. */
 export const MAX_ISSUES = 20;

@@ -1,9 +1,9 @@
-import { Attempt, invoke } from "./attempt.ts";
-import { type Clock, systemClock } from "./clock.ts";
-import { WorkerkitError } from "./errors.ts";
-import { isAbortLike } from "./failure.ts";
-import type { Worker, WorkerContext, WorkerHandle } from "./worker.ts";
-import { internalsOf } from "./worker_internals.ts";
+import { Attempt, invoke } from "../base/_attempt.ts";
+import { type Clock, systemClock } from "../base/clock.ts";
+import { WorkerkitError } from "../base/errors.ts";
+import { isAbortLike } from "../failure.ts";
+import type { Worker, WorkerContext, WorkerHandle } from "../worker.ts";
+import { internalsOf } from "../runtime/_worker_internals.ts";
 
 /** The fixed deadline of the automatic cleanup after an unexpected exit, ms. */
 const AUTO_CLEANUP_MS = 5_000;
@@ -126,7 +126,7 @@ const reported = new WeakSet<object>();
  * @example Reporting once
  * ```ts
  * import { reportOnce } from "./loop_worker.ts";
- * import { Runtime } from "./runtime.ts";
+ * import { Runtime } from "../runtime.ts";
  *
  * const runtime = new Runtime({ name: "example" });
  * let failures = 0;
@@ -172,8 +172,8 @@ export function reportOnce(handle: WorkerHandle, error: unknown): void {
  * @example Falling back to the runtime's clock
  * ```ts
  * import { clockFor } from "./loop_worker.ts";
- * import { Runtime } from "./runtime.ts";
- * import { systemClock } from "./clock.ts";
+ * import { Runtime } from "../runtime.ts";
+ * import { systemClock } from "../base/clock.ts";
  *
  * const clock = { ...systemClock };
  * const runtime = new Runtime({ name: "example", clock });

@@ -1,17 +1,17 @@
-import { Attempt, invoke } from "./attempt.ts";
-import { type Clock, MAX_TIMER_MS } from "./clock.ts";
-import { WorkerkitError } from "./errors.ts";
-import { isAbortLike } from "./failure.ts";
+import { Attempt, invoke } from "../base/_attempt.ts";
+import { type Clock, MAX_TIMER_MS } from "../base/clock.ts";
+import { WorkerkitError } from "../base/errors.ts";
+import { isAbortLike } from "../failure.ts";
 import {
   clockFor,
   type LoopContext,
   loopWorker,
   reportOnce,
 } from "./loop_worker.ts";
-import { delay } from "./retry/delay.ts";
-import type { Jitter } from "./retry/jitter.ts";
-import type { Worker, WorkerHandle } from "./worker.ts";
-import { internalsOf } from "./worker_internals.ts";
+import { delay } from "../retry/delay.ts";
+import type { Jitter } from "../retry/jitter.ts";
+import type { Worker, WorkerHandle } from "../worker.ts";
+import { internalsOf } from "../runtime/_worker_internals.ts";
 
 /**
  * One run of an interval worker. It gets a context like a loop's, except
@@ -305,7 +305,7 @@ export function parseSchedule(
  * ```ts
  * import { loopWorker } from "./loop_worker.ts";
  * import { parseSchedule, runEvery } from "./interval_worker.ts";
- * import { systemClock } from "./clock.ts";
+ * import { systemClock } from "../base/clock.ts";
  *
  * const schedule = parseSchedule("example()", { interval: 1_000 }, {});
  * const worker = loopWorker((ctx) => runEvery(ctx, schedule, systemClock, async () => {}));
@@ -368,7 +368,7 @@ export type Bounded<T> =
  * @example Bounding a slow call
  * ```ts
  * import { runBounded } from "./interval_worker.ts";
- * import { systemClock } from "./clock.ts";
+ * import { systemClock } from "../base/clock.ts";
  *
  * const outcome = await runBounded(
  *   systemClock,
@@ -429,7 +429,7 @@ export async function runBounded<T>(
  * @example Recording a failed run
  * ```ts
  * import { recordFailure } from "./interval_worker.ts";
- * import { Runtime } from "./runtime.ts";
+ * import { Runtime } from "../runtime.ts";
  *
  * const runtime = new Runtime({ name: "example" });
  * runtime.register({

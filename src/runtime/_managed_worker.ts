@@ -1,19 +1,19 @@
-import { isoTime } from "./iso_time.ts";
-import type { Contribution } from "./aggregate.ts";
-import type { Command } from "./command.ts";
-import { WorkerkitError } from "./errors.ts";
-import type { Settings } from "./settings.ts";
+import { isoTime } from "../base/_iso_time.ts";
+import type { Contribution } from "./_aggregate.ts";
+import type { Command } from "../command.ts";
+import { WorkerkitError } from "../base/errors.ts";
+import type { Settings } from "./_settings.ts";
 import type {
   CommandFailureInfo,
   FailureInfo,
   LifecycleState,
   Transition,
   WorkerStatus,
-} from "./status.ts";
-import type { Worker, WorkerHandle } from "./worker.ts";
-import { INTERNALS, type WorkerInternals } from "./worker_internals.ts";
-import type { RestartIntensity } from "./restart_intensity.ts";
-import type { StallWatchdog } from "./stall_watchdog.ts";
+} from "../status.ts";
+import type { Worker, WorkerHandle } from "../worker.ts";
+import { INTERNALS, type WorkerInternals } from "./_worker_internals.ts";
+import type { RestartIntensity } from "./_restart_intensity.ts";
+import type { StallWatchdog } from "./_stall_watchdog.ts";
 
 /**
  * A state change as the runtime keeps it: the time stays a number until a

@@ -1,8 +1,8 @@
-import { Attempt } from "./attempt.ts";
-import { WorkerkitError } from "./errors.ts";
-import { delay } from "./retry/delay.ts";
-import { Runtime } from "./runtime.ts";
-import { RUNTIME_INTERNALS } from "./runtime_internals.ts";
+import { Attempt } from "../base/_attempt.ts";
+import { WorkerkitError } from "../base/errors.ts";
+import { delay } from "../retry/delay.ts";
+import { Runtime } from "../runtime.ts";
+import { RUNTIME_INTERNALS } from "../runtime/_runtime_internals.ts";
 import type { Server } from "./server.ts";
 
 /** Options for {@linkcode runService}. */
