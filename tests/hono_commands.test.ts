@@ -29,6 +29,12 @@ function service(extra: Parameters<typeof opsRouter>[0] = {}) {
           amount: z.number().optional(),
         }),
         handler: ({ payload }) => {
+          if (payload.id === "leaky") {
+            throw new CommandRejection(
+              { code: "invoice_locked", message: "the invoice is locked" },
+              { cause: new Error(`lock held by ${SECRET}`) },
+            );
+          }
           if (payload.id === "paid") {
             throw new CommandRejection({
               code: "invoice_paid",
@@ -105,6 +111,23 @@ test("a CommandRejection answers 409 with its public code and message", async ()
     assert.equal(ok.status, 200);
     assert.equal(ok.body.result.message, "voided inv-1");
   });
+  await runtime.shutdown();
+});
+
+test("a CommandRejection's cause never reaches the answer or the status", async () => {
+  const { runtime, app } = service();
+  await runtime.startAll();
+  await withServer(app.fetch, async (url) => {
+    const reply = await post(url, DISPATCH, {
+      worker: "billing",
+      name: "invoice/void",
+      payload: { id: "leaky" },
+    }, KEY);
+    assert.equal(reply.status, 409, reply.text);
+    assert.equal(reply.body.error.code, "invoice_locked");
+    assert.ok(!reply.text.includes(SECRET));
+  });
+  assert.ok(!JSON.stringify(runtime.inspect()).includes(SECRET));
   await runtime.shutdown();
 });
 
