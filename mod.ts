@@ -73,6 +73,7 @@ export type {
 export { RuntimeEvent } from "./src/events.ts";
 export { multiObserver } from "./src/multi_observer.ts";
 export type {
+  ActiveCheck,
   CheckEndEvent,
   CheckObservation,
   CheckStartEvent,
