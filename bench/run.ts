@@ -26,6 +26,7 @@ import type { DispatchReport } from "./dispatch.ts";
 import type { MemoryReport } from "./memory.ts";
 import type { ScaleReport } from "./scale.ts";
 import type { DeadlinesReport, Percentiles } from "./deadlines.ts";
+import type { ValidationReport } from "./validation.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = (path: string) => join(root, "node_modules", path);
@@ -51,7 +52,13 @@ const RUNTIMES: RuntimeSpec[] = [
   { name: "bun", exe: bin("bun/bin/bun.exe"), flags: [] },
 ];
 
-const BENCHES = ["dispatch", "memory", "scale", "deadlines"] as const;
+const BENCHES = [
+  "dispatch",
+  "memory",
+  "scale",
+  "validation",
+  "deadlines",
+] as const;
 type BenchName = typeof BENCHES[number];
 
 interface Options {
@@ -71,6 +78,7 @@ interface Column {
   dispatch?: DispatchReport;
   memory?: MemoryReport;
   scale?: ScaleReport;
+  validation?: ValidationReport;
   deadlines?: DeadlinesReport;
 }
 
@@ -300,6 +308,16 @@ function memoryTable(columns: Column[]): string {
   ]);
 }
 
+function validationTable(columns: Column[]): string {
+  const row = (name: string): Cell<ValidationReport> => (r) =>
+    `${fmt(r.ns[name]!)} (×${(r.ns[name]! / r.ns.none!).toFixed(2)})`;
+  return table("validation", columns, "validation", [
+    ["ns/op, `dispatch` without a schema", row("none")],
+    ["ns/op, with a small Zod 4 object schema", row("zod")],
+    ["ns/op, with the same Valibot 1 schema", row("valibot")],
+  ]);
+}
+
 function scaleTable(columns: Column[]): string {
   return table("scale", columns, "scale", [
     ["register 10,000 workers, ms", (r) => fmt(r.lifecycle.registerMs)],
@@ -467,6 +485,9 @@ async function main(): Promise<void> {
   }
   if (options.benches.includes("scale")) {
     sections.push(`## scale\n\n${scaleTable(columns)}`);
+  }
+  if (options.benches.includes("validation")) {
+    sections.push(`## validation\n\n${validationTable(columns)}`);
   }
   if (options.benches.includes("deadlines")) {
     sections.push(`## deadlines\n\n${deadlinesTable(columns)}`);

@@ -44,10 +44,6 @@ import { ContainedListeners } from "./runtime/_contained_listeners.ts";
 import { RetryBudget } from "./runtime/_retry_budget.ts";
 import type { Component, Readiness } from "./ops/component.ts";
 import { runtimeReadiness } from "./runtime/_runtime_component.ts";
-import {
-  RUNTIME_INTERNALS,
-  type RuntimeInternals,
-} from "./runtime/_runtime_internals.ts";
 import { RestartIntensity } from "./runtime/_restart_intensity.ts";
 import { StallWatchdog } from "./runtime/_stall_watchdog.ts";
 import { OperationalFailure } from "./base/operational_failure.ts";
@@ -233,18 +229,58 @@ export class Runtime extends EventTarget implements Component {
     this.#listeners.remove(type, listener, options);
   }
 
-  /** @internal Services for `runService` and the HTTP router. */
-  get [RUNTIME_INTERNALS](): RuntimeInternals {
-    return {
-      clock: this.#clock,
-      failingRuntime: () => this.#aggregate.failingRuntime,
-      beginStopping: () => {
-        this.#stopping = true;
-        this.#stoppingController.abort();
-        this.#refresh();
-      },
-      stopping: this.#stoppingController.signal,
-    };
+  /**
+   * The runtime's clock: `RuntimeOptions.clock`, else the system clock.
+   * Everything the runtime times (deadlines, backoff, stall watchdogs,
+   * timestamps) uses it, and so should code built around the runtime.
+   */
+  get clock(): Clock {
+    return this.#clock;
+  }
+
+  /**
+   * Whether a worker with failure policy `fail-runtime` is `failed`: the
+   * runtime is failed as a whole and refuses commands. A service runner
+   * shuts down when this turns true.
+   */
+  get failing(): boolean {
+    return this.#aggregate.failingRuntime;
+  }
+
+  /**
+   * Aborts once the runtime begins stopping: at
+   * {@linkcode Runtime.beginStopping} or when shutdown begins. Long-lived
+   * responses (event streams) end on it, so they never hold an HTTP
+   * server's graceful shutdown open.
+   */
+  get stopping(): AbortSignal {
+    return this.#stoppingController.signal;
+  }
+
+  /**
+   * Announces that the service is about to stop: readiness turns false at
+   * once (so a load balancer stops routing) while liveness, admission and
+   * every worker stay as they are, and {@linkcode Runtime.stopping}
+   * aborts. For service runners, which call it, wait their shutdown delay,
+   * then call {@linkcode Runtime.shutdown}. Idempotent.
+   *
+   * @example Draining traffic before shutdown
+   * ```ts
+   * import { Runtime } from "@workerkit/core";
+   *
+   * const runtime = new Runtime({ name: "svc" });
+   * runtime.register({ name: "w", worker: { start() {}, stop() {} } });
+   * await runtime.startAll();
+   * runtime.beginStopping();
+   * console.log(runtime.status().ready, runtime.live(), runtime.stopping.aborted); // false true true
+   * await runtime.shutdown({ signal: AbortSignal.timeout(5_000) });
+   * ```
+   */
+  beginStopping(): void {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#stoppingController.abort();
+    this.#refresh();
   }
 
   // ── Registration ──────────────────────────────────────────────────────
@@ -652,6 +688,7 @@ export class Runtime extends EventTarget implements Component {
         signal: attempt.signal,
         drainSignal: generation.drain.signal,
         worker: generation.handle,
+        clock: this.#clock,
       };
       const work = this.#afterPending(
         w,
@@ -788,6 +825,7 @@ export class Runtime extends EventTarget implements Component {
       signal: attempt.signal,
       drainSignal: generation.drain.signal,
       worker: generation.handle,
+      clock: this.#clock,
     };
     try {
       await attempt.race(
@@ -890,6 +928,7 @@ export class Runtime extends EventTarget implements Component {
       signal,
       drainSignal: generation.drain.signal,
       worker: generation.handle,
+      clock: this.#clock,
     };
     const work = this.#alongsidePending(w, () => w.worker.stop(ctx));
     return { generation, work };
@@ -1162,28 +1201,32 @@ export class Runtime extends EventTarget implements Component {
           });
         }
       },
-      internals: (w, generation) => ({
-        clock: this.#clock,
-        runtime: this.name,
-        recordFailure: (error, kind, context) => {
-          // An ended generation may still report (a loop's late cleanup)
-          // as long as no newer one has begun.
-          if (w.generation !== generation) return;
-          // A cleanup failure follows the failure that ended the loop: it
-          // is its own event and never replaces that primary lastFailure.
-          const primary = kind !== "loop_cleanup";
-          this.#recordFailure(w, error, kind, undefined, context, primary);
-        },
-        checkStart: (check) =>
-          this.#emitter.wantsChecks()
-            ? this.#emitter.checkStart({
-              runtime: this.name,
-              worker: w.qualifiedName,
-              check,
-              at: this.#at(),
-            })
-            : undefined,
-      }),
+      recordFailure: (w, generation, error, kind) => {
+        // An ended generation may still report (a loop's late cleanup)
+        // as long as no newer one has begun.
+        if (w.generation !== generation) return;
+        // A cleanup failure follows the failure that ended the loop: it is
+        // its own event and never replaces that primary lastFailure (it
+        // only fills an empty one).
+        const cleanup = kind === "loop_cleanup";
+        const context = cleanup ? "loop_cleanup" : "lifecycle";
+        const primary = !cleanup || w.lastFailure === undefined;
+        this.#recordFailure(w, error, kind, undefined, context, primary);
+      },
+      beginCheck: (w, check) => {
+        if (!this.#emitter.wantsChecks()) return undefined;
+        const base = { runtime: this.name, worker: w.qualifiedName, check };
+        const following = this.#emitter.checkStart({ ...base, at: this.#at() });
+        let ended = false;
+        return {
+          wrap: (fn) => following.wrap(fn),
+          end: (e) => {
+            if (ended) return;
+            ended = true;
+            following.end({ ...e, ...base });
+          },
+        };
+      },
     };
   }
 

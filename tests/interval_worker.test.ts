@@ -331,6 +331,8 @@ test("the clock option and heartbeats: every run heartbeats, timers come from op
     setAcceptingWork: () => {},
     reportFailure: () => void log.push("failure"),
     heartbeat: () => void log.push("heartbeat"),
+    recordFailure: () => void log.push("recordFailure"),
+    beginCheck: () => undefined,
     status: () => ({}) as WorkerStatus,
   };
   const worker = intervalWorker(() => void log.push("run"), {
@@ -341,6 +343,7 @@ test("the clock option and heartbeats: every run heartbeats, timers come from op
     signal: new AbortController().signal,
     drainSignal: new AbortController().signal,
     worker: handle,
+    clock: clock,
   };
   await worker.start(ctx);
   await clock.advance(2_000);

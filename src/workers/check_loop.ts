@@ -1,9 +1,8 @@
 import { isoTime } from "../base/_iso_time.ts";
 import { ignoreRejection } from "../base/_promise.ts";
 import type { Clock } from "../base/clock.ts";
-import type { Following } from "../runtime/_emitter.ts";
 import { WorkerkitError } from "../base/errors.ts";
-import type { CheckEndEvent } from "../events.ts";
+import type { ActiveCheck, CheckEndEvent } from "../events.ts";
 import { publicFailure } from "../failure.ts";
 import {
   optionFlag,
@@ -13,12 +12,7 @@ import {
   SCHEDULE_KEYS,
 } from "./interval_worker.ts";
 import { refuseUnknownKeys } from "../base/_known_keys.ts";
-import {
-  clockFor,
-  type LoopContext,
-  loopWorker,
-  reportOnce,
-} from "./loop_worker.ts";
+import { type LoopContext, loopWorker, reportOnce } from "./loop_worker.ts";
 import { OperationalFailure } from "../base/operational_failure.ts";
 import type {
   Checker,
@@ -28,10 +22,6 @@ import type {
 } from "../ops/check.ts";
 import type { Jitter } from "../retry/jitter.ts";
 import type { Worker, WorkerHandle } from "../worker.ts";
-import {
-  internalsOf,
-  type WorkerInternals,
-} from "../runtime/_worker_internals.ts";
 
 /** The default interval between checks, ms. */
 const DEFAULT_INTERVAL_MS = 30_000;
@@ -341,7 +331,7 @@ function checkWorker<T extends { ready: boolean }>(
     ),
   };
   return loopWorker((ctx) => {
-    const clock = clockFor(ctx.worker, schedule.clock);
+    const clock = schedule.clock ?? ctx.clock;
     return runEvery(ctx, schedule, clock, () => runCheck(ctx, clock, check));
   }, { autoReady: !check.readyOnSuccess });
 }
@@ -357,10 +347,9 @@ async function runCheck<T extends { ready: boolean }>(
 ): Promise<void> {
   const handle = ctx.worker;
   const started = clock.now();
-  const internals = internalsIfAny(handle);
-  let following: Following<CheckEndEvent> | undefined;
+  let following: ActiveCheck | undefined;
   try {
-    following = internals?.checkStart(check.name);
+    following = handle.beginCheck(check.name);
   } catch {
     following = undefined;
   }
@@ -368,13 +357,10 @@ async function runCheck<T extends { ready: boolean }>(
     fields: Pick<CheckEndEvent, "outcome" | "code" | "message" | "cause">,
   ): void => {
     const observing = following;
-    if (!observing || !internals) return;
+    if (!observing) return;
     following = undefined;
     const now = clock.now();
     observing.end({
-      runtime: internals.runtime,
-      worker: handle.qualifiedName,
-      check: check.name,
       at: isoTime(now),
       durationMs: Math.max(0, now - started),
       ...fields,
@@ -453,14 +439,6 @@ async function runCheck<T extends { ready: boolean }>(
       code: "check_not_ready",
       message: "check reported not ready",
     }, { cause: value });
-  }
-}
-
-function internalsIfAny(handle: WorkerHandle): WorkerInternals | undefined {
-  try {
-    return internalsOf(handle);
-  } catch {
-    return undefined;
   }
 }
 

@@ -2,16 +2,10 @@ import { Attempt, invoke } from "../base/_attempt.ts";
 import { type Clock, MAX_TIMER_MS } from "../base/clock.ts";
 import { WorkerkitError } from "../base/errors.ts";
 import { isAbortLike } from "../failure.ts";
-import {
-  clockFor,
-  type LoopContext,
-  loopWorker,
-  reportOnce,
-} from "./loop_worker.ts";
+import { type LoopContext, loopWorker, reportOnce } from "./loop_worker.ts";
 import { delay } from "../retry/delay.ts";
 import type { Jitter } from "../retry/jitter.ts";
 import type { Worker, WorkerHandle } from "../worker.ts";
-import { internalsOf } from "../runtime/_worker_internals.ts";
 import { refuseUnknownKeys } from "../base/_known_keys.ts";
 
 /** The timing keys every interval-driven worker accepts. */
@@ -168,7 +162,7 @@ export function intervalWorker(
     false,
   );
   return loopWorker((ctx) => {
-    const clock = clockFor(ctx.worker, schedule.clock);
+    const clock = schedule.clock ?? ctx.clock;
     return runEvery(ctx, schedule, clock, async () => {
       const outcome = await runBounded(
         clock,
@@ -176,7 +170,12 @@ export function intervalWorker(
         ctx.signal,
         `a run of ${ctx.worker.qualifiedName}`,
         (signal) =>
-          task({ signal, drainSignal: ctx.drainSignal, worker: ctx.worker }),
+          task({
+            signal,
+            drainSignal: ctx.drainSignal,
+            worker: ctx.worker,
+            clock: ctx.clock,
+          }),
         (timeout) => {
           if (continueOnError) recordFailure(ctx.worker, timeout);
           else reportOnce(ctx.worker, timeout);
@@ -465,7 +464,7 @@ export async function runBounded<T>(
  */
 export function recordFailure(handle: WorkerHandle, error: unknown): void {
   try {
-    internalsOf(handle)?.recordFailure(error, "background", "lifecycle");
+    handle.recordFailure(error);
   } catch {
     // Nowhere to record it.
   }

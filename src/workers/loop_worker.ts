@@ -3,7 +3,6 @@ import { type Clock, systemClock } from "../base/clock.ts";
 import { WorkerkitError } from "../base/errors.ts";
 import { isAbortLike } from "../failure.ts";
 import type { Worker, WorkerContext, WorkerHandle } from "../worker.ts";
-import { internalsOf } from "../runtime/_worker_internals.ts";
 import { refuseUnknownKeys } from "../base/_known_keys.ts";
 
 const LOOP_KEYS: ReadonlySet<string> = new Set([
@@ -42,6 +41,8 @@ export interface LoopContext {
   readonly drainSignal: AbortSignal;
   /** The worker's handle for the generation that started this loop. */
   readonly worker: WorkerHandle;
+  /** The runtime's clock (see {@linkcode WorkerContext.clock}). */
+  readonly clock: Clock;
 }
 
 /**
@@ -166,46 +167,6 @@ export function reportOnce(handle: WorkerHandle, error: unknown): void {
 }
 
 /**
- * The clock a built-in worker uses: `own` if given, else the runtime's
- * (which tests inject through `new Runtime({ clock })`), else the system
- * clock.
- *
- * @internal
- * @param handle The worker's handle.
- * @param own A clock passed in the worker's options.
- * @returns The clock to use.
- * @throws Never.
- *
- * @example Falling back to the runtime's clock
- * ```ts
- * import { clockFor } from "./loop_worker.ts";
- * import { Runtime } from "../runtime.ts";
- * import { systemClock } from "../base/clock.ts";
- *
- * const clock = { ...systemClock };
- * const runtime = new Runtime({ name: "example", clock });
- * runtime.register({
- *   name: "w",
- *   worker: {
- *     start(ctx) {
- *       console.log(clockFor(ctx.worker, undefined) === clock); // true
- *     },
- *     stop() {},
- *   },
- * });
- * await runtime.start("w");
- * ```
- */
-export function clockFor(handle: WorkerHandle, own: Clock | undefined): Clock {
-  if (own !== undefined) return own;
-  try {
-    return internalsOf(handle)?.clock ?? systemClock;
-  } catch {
-    return systemClock;
-  }
-}
-
-/**
  * Makes a {@linkcode Worker} that runs `loop` until the worker stops.
  *
  * - **Start** runs `onStart`, heartbeats once, with `autoReady: false` marks
@@ -287,6 +248,7 @@ class Run {
   readonly loop: AbortController = new AbortController();
   readonly handle: WorkerHandle;
   readonly drainSignal: AbortSignal;
+  readonly clock: Clock;
   /** Resolves once the loop has settled, or start ended without launching it. */
   readonly ended: Promise<void>;
   #end!: () => void;
@@ -305,6 +267,7 @@ class Run {
   constructor(ctx: WorkerContext) {
     this.handle = ctx.worker;
     this.drainSignal = ctx.drainSignal;
+    this.clock = ctx.clock;
     this.ended = new Promise<void>((resolve) => {
       this.#end = resolve;
     });
@@ -375,6 +338,7 @@ class LoopWorker implements Worker {
       signal: run.loop.signal,
       drainSignal: ctx.drainSignal,
       worker: ctx.worker,
+      clock: ctx.clock,
     };
     invoke(() => this.#loop(loopCtx)).then(
       () => this.#loopReturned(run),
@@ -464,13 +428,14 @@ class LoopWorker implements Worker {
     run.autoCleanupStarted = true;
     run.loop.abort(new DOMException("loop ended", "AbortError"));
     const deadline = new Attempt(
-      clockFor(run.handle, undefined),
+      run.clock,
       AUTO_CLEANUP_MS,
     );
     const ctx: WorkerContext = {
       signal: deadline.signal,
       drainSignal: run.loop.signal,
       worker: run.handle,
+      clock: run.clock,
     };
     const work = this.#cleanupAttempt(run, ctx).then((outcome) => {
       if (!outcome.ok) throw outcome.error;
@@ -531,7 +496,7 @@ async function within<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 
 function recordCleanupFailure(handle: WorkerHandle, error: unknown): void {
   try {
-    internalsOf(handle)?.recordFailure(error, "loop_cleanup", "loop_cleanup");
+    handle.recordFailure(error, { kind: "loop_cleanup" });
   } catch {
     // Nowhere to record it; the next stop retries the cleanup anyway.
   }
