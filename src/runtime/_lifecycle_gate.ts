@@ -57,9 +57,10 @@ export class LifecycleGate {
         turn.unlink?.();
         turn.reject(reason());
       }
-      this.#preempt?.abort(
-        new DOMException("preempted by shutdown", "AbortError"),
-      );
+      // The running operation rejects with the same error as the queued
+      // ones: its caller gets a WorkerkitError with a stable code, never a
+      // bare AbortError.
+      this.#preempt?.abort(reason());
     }
     return this.#running ?? Promise.resolve();
   }
