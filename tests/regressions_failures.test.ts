@@ -201,6 +201,23 @@ test(
   },
 );
 
+test("regression: a start that settles at or after its startTimeout is never a success", async () => {
+  const clock = new LateClock();
+  const runtime = new Runtime({ name: "billing", clock });
+  const started = deferred();
+  runtime.register({
+    name: "a",
+    worker: { start: () => started.promise, stop() {} },
+    startTimeout: 100,
+  });
+  const call = runtime.start("a").then(() => undefined, (e: unknown) => e);
+  await settle();
+  clock.t += 100;
+  started.resolve();
+  assert.equal(code(await call), "deadline_exceeded");
+  assert.equal(runtime.worker("a")!.status.state, "failed");
+});
+
 test("a command result that settles before its deadline is a success", async () => {
   const clock = new LateClock();
   const runtime = new Runtime({ name: "billing", clock });

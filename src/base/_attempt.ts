@@ -14,6 +14,8 @@ export class Attempt {
   readonly #clock: Clock;
   readonly #unlink: Array<() => void> = [];
   #timer: unknown;
+  /** The deadline in clock ms; `Infinity` for none. */
+  #deadlineAt = Infinity;
   #timedOut = false;
   #settled = false;
 
@@ -39,10 +41,8 @@ export class Attempt {
       this.#unlink.push(() => link.removeEventListener("abort", onAbort));
     }
     if (Number.isFinite(timeoutMs)) {
-      this.#timer = clock.setTimeout(() => {
-        this.#timedOut = true;
-        this.#abort(new DOMException("deadline exceeded", "TimeoutError"));
-      }, timeoutMs);
+      this.#deadlineAt = clock.now() + timeoutMs;
+      this.#timer = clock.setTimeout(() => this.#expire(), timeoutMs);
     }
   }
 
@@ -80,8 +80,17 @@ export class Attempt {
    * to track; its rejection is never unhandled.
    */
   race<T>(work: Promise<T>, what: string): Promise<T> {
+    // A result at or after the deadline is a deadline, never a success,
+    // even when the timer has not fired yet (a burst, a busy event loop).
+    const checked = work.then((value) => {
+      if (!this.#settled && this.#clock.now() >= this.#deadlineAt) {
+        this.#expire();
+        throw this.abortError(what);
+      }
+      return value;
+    });
     return raceAbort(
-      work,
+      checked,
       this.#controller.signal,
       () => this.abortError(what),
     );
@@ -94,6 +103,12 @@ export class Attempt {
     this.#clock.clearTimeout(this.#timer);
     for (const unlink of this.#unlink) unlink();
     this.#unlink.length = 0;
+  }
+
+  #expire(): void {
+    if (this.#settled || this.#controller.signal.aborted) return;
+    this.#timedOut = true;
+    this.#abort(new DOMException("deadline exceeded", "TimeoutError"));
   }
 
   #abort(reason: unknown): void {
