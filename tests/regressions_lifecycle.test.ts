@@ -298,9 +298,7 @@ test(
   },
 );
 
-test("regression: every call shutdown preempts rejects with a WorkerkitError", {
-  todo: "issue 12 item 7",
-}, async () => {
+test("regression: every call shutdown preempts rejects with a WorkerkitError", async () => {
   const { runtime } = setup();
   const worker = new ScriptedWorker();
   runtime.register({ name: "a", worker });
