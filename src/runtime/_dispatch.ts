@@ -13,8 +13,12 @@ import { WorkerkitError } from "../base/errors.ts";
 import type { CommandEndEvent } from "../events.ts";
 import { publicFailure } from "../failure.ts";
 import type { Generation, ManagedWorker } from "./_managed_worker.ts";
-import { delay } from "../retry/delay.ts";
-import { nextDelay } from "../retry/_next_delay.ts";
+import {
+  type AttemptLoop,
+  type RetryAllowance,
+  runAttempts,
+} from "../retry/_attempts.ts";
+import type { RetryPolicy } from "../retry/policy.ts";
 import type { WorkerHandle } from "../worker.ts";
 
 /** What a dispatch needs from its runtime. */
@@ -27,8 +31,8 @@ export interface DispatchHost {
   commandFailed(run: CommandRun, error: unknown): void;
   /** Gives back the dispatch's in-flight slot. */
   release(w: ManagedWorker): void;
-  /** Whether a retry may be spent now (the retry budget). */
-  mayRetry(): boolean;
+  /** The runtime's retry budget, if any. */
+  readonly budget: RetryAllowance | undefined;
 }
 
 /**
@@ -36,7 +40,8 @@ export interface DispatchHost {
  * it holds until every attempt has really settled. The caller's answer comes
  * at the deadline even when a handler ignores its signal.
  */
-export class CommandRun {
+export class CommandRun
+  implements AttemptLoop<CommandResult | void, CommandResult> {
   readonly host: DispatchHost;
   readonly w: ManagedWorker;
   readonly command: Command;
@@ -48,8 +53,6 @@ export class CommandRun {
   attempts = 0;
   #outstanding = 0;
   #finished = false;
-  /** Set when the retry budget, not the policy, ended retrying. */
-  #budgetExhausted = false;
   #dispatchId: string | undefined;
 
   constructor(
@@ -78,29 +81,46 @@ export class CommandRun {
   }
 
   /** Runs attempts until one succeeds or retrying stops. */
-  async run(): Promise<CommandResult> {
-    for (;;) {
-      let result: CommandResult | void;
-      try {
-        result = await this.#attempt();
-      } catch (error) {
-        const canceled = this.signal?.aborted && error === this.signal.reason;
-        if (!canceled) this.host.commandFailed(this, error);
-        const wait = this.#retryDelay(error);
-        if (wait === undefined) throw this.#finish(this.#finalError(error));
-        try {
-          await delay(wait, { signal: this.signal, clock: this.host.clock });
-        } catch (reason) {
-          throw this.#finish(reason);
-        }
-        continue;
-      }
-      this.#finish(undefined, true);
-      return result ?? {};
-    }
+  execute(): Promise<CommandResult> {
+    return runAttempts(this);
   }
 
-  #attempt(): Promise<CommandResult | void> {
+  // The dispatch is its own attempt loop (no per-call loop object): these
+  // members are what `runAttempts` reads.
+
+  /** The worker's `commandRetry`. */
+  get policy(): RetryPolicy {
+    return this.w.settings.commandRetry;
+  }
+
+  /** The runtime's clock. */
+  get clock(): Clock {
+    return this.host.clock;
+  }
+
+  /** The runtime's retry budget, if any. */
+  get budget(): RetryAllowance | undefined {
+    return this.host.budget;
+  }
+
+  /** The command, as the retry budget's refusal names it. */
+  get what(): string {
+    return this.command.name;
+  }
+
+  /** The caller's answer: ends the dispatch once. */
+  succeeded(result: CommandResult | void): CommandResult {
+    this.#finish(undefined, true);
+    return result ?? {};
+  }
+
+  /** The error the caller gets: ends the dispatch once. */
+  gaveUp(error: unknown): unknown {
+    return this.#finish(error);
+  }
+
+  /** Runs one attempt. */
+  run(): Promise<CommandResult | void> {
     const ctx = new AttemptContext(this, ++this.attempts);
     this.#outstanding++;
     return new Promise<CommandResult | void>((resolve, reject) => {
@@ -144,29 +164,17 @@ export class CommandRun {
     });
   }
 
-  #retryDelay(error: unknown): number | undefined {
-    if (this.signal?.aborted) return undefined;
+  /**
+   * Records a failed attempt (a cancellation is not a failure) and stops
+   * retrying once the caller canceled or the worker left its generation.
+   */
+  failed(error: unknown): { stop: unknown } | undefined {
+    const signal = this.signal;
+    const canceled = signal?.aborted && error === signal.reason;
+    if (!canceled) this.host.commandFailed(this, error);
     const w = this.w;
-    if (w.state !== "running" || w.generation !== this.generation) {
-      return undefined;
-    }
-    const wait = nextDelay(w.settings.commandRetry, this.attempts, error);
-    if (wait === undefined) return undefined;
-    if (!this.host.mayRetry()) {
-      this.#budgetExhausted = true;
-      return undefined;
-    }
-    return wait;
-  }
-
-  /** The error the caller gets: the last one, or the budget's refusal wrapping it. */
-  #finalError(error: unknown): unknown {
-    if (!this.#budgetExhausted) return error;
-    return new WorkerkitError(
-      "retry_budget_exhausted",
-      `${this.command.name} was not retried: the retry budget is spent`,
-      { cause: error },
-    );
+    const current = w.state === "running" && w.generation === this.generation;
+    return signal?.aborted || !current ? { stop: error } : undefined;
   }
 
   #settled(ctx: AttemptContext): void {

@@ -27,7 +27,8 @@ export class Dispatcher implements DispatchHost {
   readonly deadlines: DeadlineScheduler;
   readonly #table: WorkerTable;
   readonly #reporter: StateReporter;
-  readonly #budget: RetryBudget | undefined;
+  /** The runtime's retry budget, if any. */
+  readonly budget: RetryBudget | undefined;
   readonly #cap: number;
   #open = true;
   #inFlight = 0;
@@ -56,7 +57,7 @@ export class Dispatcher implements DispatchHost {
     this.deadlines = new DeadlineScheduler(clock);
     this.#table = table;
     this.#reporter = reporter;
-    this.#budget = budget;
+    this.budget = budget;
     this.#cap = cap;
   }
 
@@ -125,7 +126,6 @@ export class Dispatcher implements DispatchHost {
     }
     this.#inFlight++;
     w.inFlight++;
-    this.#budget?.first();
     return new CommandRun(
       this,
       w,
@@ -134,7 +134,7 @@ export class Dispatcher implements DispatchHost {
       signal,
       following,
       dispatchId,
-    ).run();
+    ).execute();
   }
 
   /** Resolves when `w` (or, without one, the runtime) has nothing in flight. */
@@ -157,11 +157,6 @@ export class Dispatcher implements DispatchHost {
   nextDispatchId(): string {
     this.#idPrefix ??= crypto.randomUUID().slice(0, 8);
     return `${this.#idPrefix}-${(++this.#idCount).toString(36)}`;
-  }
-
-  /** Whether a retry may be spent now (the retry budget). */
-  mayRetry(): boolean {
-    return this.#budget?.tryRetry() ?? true;
   }
 
   /** Records and reports one failed attempt. */

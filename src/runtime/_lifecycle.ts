@@ -1,9 +1,7 @@
 import { Attempt, invoke } from "../base/_attempt.ts";
 import { noop } from "../base/_promise.ts";
 import type { Clock } from "../base/clock.ts";
-import { WorkerkitError } from "../base/errors.ts";
-import { delay } from "../retry/delay.ts";
-import { nextDelay } from "../retry/_next_delay.ts";
+import { runAttempts } from "../retry/_attempts.ts";
 import { anySignal, signalOf, type SignalOptions } from "../signal_options.ts";
 import type { WorkerContext } from "../worker.ts";
 import type { Dispatcher } from "./_dispatcher.ts";
@@ -108,54 +106,48 @@ export class Lifecycle {
    * retrying per `startRetry` (and the retry budget). On success the worker
    * is running; on failure it stays `starting` for the caller to settle.
    */
-  async startAttempts(
+  startAttempts(
     w: ManagedWorker,
     signal: AbortSignal | undefined,
     preempt: AbortSignal,
   ): Promise<void> {
-    this.#budget?.first();
-    for (let failures = 1;; failures++) {
-      const generation = this.newGeneration(w);
-      const attempt = new Attempt(
-        this.#clock,
-        w.settings.startTimeout,
-        signal,
-        preempt,
-      );
-      const ctx = this.#context(generation, attempt.signal);
-      const work = this.#afterPending(
-        w,
-        attempt.signal,
-        () => w.worker.start(ctx),
-      );
-      try {
-        await attempt.race(work, `start of ${w.qualifiedName}`);
-        attempt.settle();
-        this.#started(w, generation);
-        return;
-      } catch (error) {
-        attempt.settle();
-        this.#reporter.recordFailure(w, error, "lifecycle", failures);
-        const canceled = attempt.signal.aborted && !attempt.timedOut;
-        const wait = canceled
-          ? undefined
-          : nextDelay(w.settings.startRetry, failures, error);
-        if (wait === undefined) throw error;
-        if (this.#budget && !this.#budget.tryRetry()) {
-          throw new WorkerkitError(
-            "retry_budget_exhausted",
-            `start of ${w.qualifiedName} was not retried: the retry budget is spent`,
-            { cause: error },
-          );
+    let generation: Generation | undefined;
+    let attempt: Attempt | undefined;
+    return runAttempts({
+      run: async () => {
+        generation = this.newGeneration(w);
+        attempt = new Attempt(
+          this.#clock,
+          w.settings.startTimeout,
+          signal,
+          preempt,
+        );
+        const ctx = this.#context(generation, attempt.signal);
+        const work = this.#afterPending(
+          w,
+          attempt.signal,
+          () => w.worker.start(ctx),
+        );
+        try {
+          await attempt.race(work, `start of ${w.qualifiedName}`);
+        } finally {
+          attempt.settle();
         }
-        generation.end();
-        // An aborted wait rejects with the signal's reason, as retry() does.
-        await delay(wait, {
-          signal: anySignal(signal, preempt),
-          clock: this.#clock,
-        });
-      }
-    }
+        this.#started(w, generation);
+      },
+      failed: (error, failures) => {
+        this.#reporter.recordFailure(w, error, "lifecycle", failures);
+        const canceled = attempt!.signal.aborted && !attempt!.timedOut;
+        return canceled ? { stop: error } : undefined;
+      },
+      policy: w.settings.startRetry,
+      clock: this.#clock,
+      // An aborted wait rejects with the signal's reason, as retry() does.
+      signal: anySignal(signal, preempt),
+      budget: this.#budget,
+      what: `start of ${w.qualifiedName}`,
+      beforeWait: () => generation!.end(),
+    });
   }
 
   /** Moves a failed start, stall or report to `failed`. */
