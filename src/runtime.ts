@@ -296,7 +296,10 @@ export class Runtime extends EventTarget implements Component {
 
   /**
    * Removes a worker that is `registered`, `stopped` or `failed` with
-   * nothing in flight. A lifecycle operation: it waits for its turn.
+   * nothing in flight and no start or stop still running (one whose caller
+   * gave up at its deadline counts until it settles, so a new registration
+   * of the same name never runs alongside it). A lifecycle operation: it
+   * waits for its turn.
    *
    * @param worker The local or qualified name.
    * @param options `signal` cancels the wait for its turn.
@@ -318,6 +321,14 @@ export class Runtime extends EventTarget implements Component {
       const w = this.#table.require(worker);
       if (!REMOVABLE.includes(w.state) || w.inFlight > 0) {
         throw stateError(w, "unregister");
+      }
+      if (w.unsettled > 0) {
+        // Its abandoned start or stop still runs: a new registration of the
+        // same name could otherwise start a generation alongside it.
+        throw new WorkerkitError(
+          "invalid_worker_state",
+          `cannot unregister ${w.qualifiedName} while a start or stop it gave up on still runs`,
+        );
       }
       this.#table.remove(w);
       w.generation?.end();

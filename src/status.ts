@@ -67,6 +67,12 @@ export interface WorkerStatus {
   lastTransition?: Transition;
   /** The last lifecycle or background failure. */
   lastFailure?: FailureInfo;
+  /**
+   * The cause of the latest restart by supervision: when it began (its
+   * `reason: "restart"` transition) and the failure that caused it. Unlike
+   * `lastFailure`, it stays after the restart succeeds.
+   */
+  lastRestart?: { at: string; failure: FailureInfo };
   /** The last failed command attempt. */
   lastCommandFailure?: CommandFailureInfo;
 }

@@ -423,9 +423,7 @@ test(
 
 // ── Item 13: the cause of the latest restart ──────────────────────────────
 
-test("regression: the worker status keeps the cause of the latest restart", {
-  todo: "issue 12 item 13",
-}, async () => {
+test("regression: the worker status keeps the cause of the latest restart", async () => {
   const { clock, runtime } = setup();
   const contexts: WorkerContext[] = [];
   runtime.register({

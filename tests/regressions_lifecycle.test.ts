@@ -47,7 +47,6 @@ function tracked(promise: Promise<unknown>) {
 
 test(
   "regression: a crash-looping supervised worker does not starve other lifecycle calls",
-  { todo: "issue 12 item 1" },
   async () => {
     const { clock, runtime } = setup();
     const a = new Supervised(() => {
@@ -74,9 +73,7 @@ test(
   },
 );
 
-test("regression: stopAll cancels a restart that became pending while it ran", {
-  todo: "issue 12 item 2",
-}, async () => {
+test("regression: stopAll cancels a restart that became pending while it ran", async () => {
   const { clock, runtime } = setup();
   const s = new Supervised();
   runtime.register({
@@ -107,7 +104,6 @@ test("regression: stopAll cancels a restart that became pending while it ran", {
 
 test(
   "regression: stop() of a worker waiting out its restart backoff cancels the restart",
-  { todo: "issue 12 item 2" },
   async () => {
     const { clock, runtime } = setup();
     const s = new Supervised();
@@ -131,7 +127,6 @@ test(
 
 test(
   "regression: restarts equals the restart transitions when restarted starts fail first",
-  { todo: "issue 12 item 3" },
   async () => {
     const { clock, runtime } = setup();
     const s = new Supervised((n) => {
@@ -164,9 +159,7 @@ test(
   },
 );
 
-test("regression: restarts counts only restart attempts that call start", {
-  todo: "issue 12 item 3",
-}, async () => {
+test("regression: restarts counts only restart attempts that call start", async () => {
   const { clock, runtime } = setup();
   const s = new Supervised(() => new Promise<void>(() => {}));
   runtime.register({
@@ -183,9 +176,9 @@ test("regression: restarts counts only restart attempts that call start", {
   s.handle.reportFailure(new Error("crash"));
   for (let i = 0; i < 50; i++) await clock.advance(20);
   const { restarts } = runtime.worker("s")!.status;
-  const transitions = events.filter((e) =>
-    e.detail.worker && e.detail.reason === "restart"
-  ).length;
+  const transitions =
+    events.filter((e) => e.detail.worker && e.detail.reason === "restart")
+      .length;
   assert.ok(
     restarts <= s.starts - 1,
     `${restarts} restarts counted, start called ${s.starts} times`,
@@ -196,7 +189,6 @@ test("regression: restarts counts only restart attempts that call start", {
 
 test(
   "regression: a forced stop at the shutdown deadline calls stop once per generation",
-  { todo: "issue 12 item 4" },
   async () => {
     const { runtime } = setup();
     let stops = 0;
@@ -227,9 +219,7 @@ test(
   },
 );
 
-test("regression: generations of one name never overlap across unregister", {
-  todo: "issue 12 item 5",
-}, async () => {
+test("regression: generations of one name never overlap across unregister", async () => {
   const { clock, runtime } = setup();
   let active = 0;
   let most = 0;
@@ -276,7 +266,6 @@ test("regression: generations of one name never overlap across unregister", {
 
 test(
   "regression: a stop cancelled by its caller still ends at the worker's stop deadline",
-  { todo: "issue 12 item 6" },
   async () => {
     const { clock, runtime } = setup();
     const worker = new ScriptedWorker();

@@ -1,6 +1,7 @@
 import { Attempt, invoke } from "../base/_attempt.ts";
 import { noop } from "../base/_promise.ts";
 import type { Clock } from "../base/clock.ts";
+import { WorkerkitError } from "../base/errors.ts";
 import { runAttempts } from "../retry/_attempts.ts";
 import { anySignal, signalOf, type SignalOptions } from "../signal_options.ts";
 import type { WorkerContext } from "../worker.ts";
@@ -39,6 +40,8 @@ export class Lifecycle {
   readonly #budget: RetryBudget | undefined;
   readonly #host: WorkerHost;
   readonly #outcome: StartOutcome;
+  /** Workers shutdown's forced stop has already called `stop` on. */
+  readonly #forced = new WeakSet<ManagedWorker>();
 
   constructor(parts: {
     clock: Clock;
@@ -178,12 +181,18 @@ export class Lifecycle {
     }
   }
 
-  /** Stops a stoppable worker within its `stopTimeout`. */
+  /**
+   * Stops a stoppable worker within its `stopTimeout`, or cancels the
+   * restart supervision is waiting to make.
+   */
   async stop(
     w: ManagedWorker,
     signal: AbortSignal | undefined,
     preempt: AbortSignal | undefined,
   ): Promise<void> {
+    if (w.restart && w.state === "starting") {
+      return this.abandonRestart(w, anySignal(signal, preempt));
+    }
     if (!canMove(w.state, "stop")) throw stateError(w, "stop");
     const attempt = new Attempt(
       this.#clock,
@@ -191,14 +200,18 @@ export class Lifecycle {
       signal,
       preempt,
     );
+    const deadline = this.#clock.now() + w.settings.stopTimeout;
     const { generation, work } = this.beginStop(w, attempt.signal);
     try {
       await attempt.race(work, `stop of ${w.qualifiedName}`);
     } catch (error) {
       if (attempt.signal.aborted && !attempt.timedOut) {
         // Canceled, not failed: the stop goes on, and the worker stays
-        // `stopping` until it settles, so nothing stops it twice.
+        // `stopping` until it settles, so nothing stops it twice — but no
+        // longer than its own deadline, which the caller's giving up does
+        // not lift.
         this.settleStopLater(w, generation, work);
+        this.#keepDeadline(w, generation, work, deadline);
         throw error;
       }
       this.#reporter.recordFailure(w, error, "lifecycle");
@@ -212,7 +225,10 @@ export class Lifecycle {
 
   /**
    * Closes runtime-wide admission, then stops every stoppable worker in
-   * reverse registration order, continuing past failures.
+   * reverse registration order, continuing past failures. A worker whose
+   * restart is pending has it canceled, so once this resolves no worker is
+   * running or starting. Preempted by shutdown, it rejects with shutdown's
+   * error, not with the stops it cut short.
    */
   async stopAll(
     signal: AbortSignal | undefined,
@@ -222,7 +238,8 @@ export class Lifecycle {
     const errors: unknown[] = [];
     for (const w of [...this.#table.all].reverse()) {
       if (signal?.aborted) throw signal.reason;
-      if (!canMove(w.state, "stop")) continue;
+      if (preempt?.aborted) throw preempt.reason;
+      if (!canMove(w.state, "stop") && !w.restart) continue;
       try {
         await this.stop(w, signal, preempt);
       } catch (error) {
@@ -230,6 +247,7 @@ export class Lifecycle {
       }
     }
     if (signal?.aborted) throw signal.reason;
+    if (preempt?.aborted) throw preempt.reason;
     if (errors.length > 0) {
       throw new AggregateError(errors, `${errors.length} stop(s) failed`);
     }
@@ -237,17 +255,45 @@ export class Lifecycle {
 
   /**
    * Calls `stop` with an aborted signal on every worker not yet stopped, so
-   * their cleanup begins at once; tracked, not awaited.
+   * their cleanup begins at once; tracked, not awaited. Each worker gets it
+   * once: a forced stop that fails leaves the worker `failed`, and a later
+   * forced stop must not call `stop` on it again. Pending restarts are
+   * canceled the same way.
    */
   forceStopAll(): void {
     const aborted = AbortSignal.abort(
       new DOMException("shutdown deadline exceeded", "TimeoutError"),
     );
     for (const w of [...this.#table.all].reverse()) {
+      if (this.#forced.has(w)) continue;
+      if (w.restart && w.state === "starting") {
+        this.#forced.add(w);
+        this.abandonRestart(w, aborted).catch(noop);
+        continue;
+      }
       if (!canMove(w.state, "stop")) continue;
+      this.#forced.add(w);
       const { generation, work } = this.beginStop(w, aborted);
       this.settleStopLater(w, generation, work);
     }
+  }
+
+  /**
+   * Cancels the restart supervision is waiting to make (in its backoff, or
+   * waiting for a turn) and settles the worker `stopped`. The failed
+   * generation is stopped first (within `stopTimeout`, under `signal`) if
+   * supervision had not stopped it yet.
+   */
+  async abandonRestart(
+    w: ManagedWorker,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const restart = w.restart;
+    if (!restart) return;
+    w.restart = undefined;
+    restart.abort();
+    if (w.generation?.alive) await this.stopFailedGeneration(w, signal);
+    this.#reporter.move(w, "abandon");
   }
 
   /** Moves the worker to `stopping` and calls its `stop` with `signal`. */
@@ -288,7 +334,7 @@ export class Lifecycle {
    */
   async stopFailedGeneration(
     w: ManagedWorker,
-    preempt: AbortSignal,
+    preempt: AbortSignal | undefined,
   ): Promise<void> {
     const generation = w.generation;
     if (!generation) return;
@@ -319,7 +365,7 @@ export class Lifecycle {
   ): Promise<void> {
     const previous = w.pending;
     const work = invoke(fn);
-    const settled = work.then(noop, noop);
+    const settled = track(w, work);
     w.pending = previous
       ? Promise.all([previous, settled]).then(noop)
       : settled;
@@ -332,6 +378,34 @@ export class Lifecycle {
     const generation = new Generation(this.#host, w);
     w.generation = generation;
     return generation;
+  }
+
+  /**
+   * A stop whose caller gave up still ends at the worker's own deadline: if
+   * `work` has not settled by `deadline`, the worker goes `failed` with
+   * `deadline_exceeded`, as it would have with the caller waiting.
+   */
+  #keepDeadline(
+    w: ManagedWorker,
+    generation: Generation,
+    work: Promise<void>,
+    deadline: number,
+  ): void {
+    if (!Number.isFinite(deadline)) return;
+    const timer = this.#clock.setTimeout(() => {
+      if (w.generation !== generation || w.state !== "stopping") return;
+      this.#reporter.recordFailure(
+        w,
+        new WorkerkitError(
+          "deadline_exceeded",
+          `stop of ${w.qualifiedName} exceeded its deadline`,
+        ),
+        "lifecycle",
+      );
+      this.#stopped(w, generation, false);
+    }, Math.max(0, deadline - this.#clock.now()));
+    const clear = (): void => this.#clock.clearTimeout(timer);
+    work.then(clear, clear);
   }
 
   #started(w: ManagedWorker, generation: Generation): void {
@@ -374,9 +448,21 @@ export class Lifecycle {
         return fn();
       })
       : invoke(fn);
-    w.pending = work.then(noop, noop);
+    w.pending = track(w, work);
     return work;
   }
+}
+
+/**
+ * Counts `work` as unsettled until it settles (`unregister` refuses until
+ * then) and returns a promise of its settling that never rejects.
+ */
+function track(w: ManagedWorker, work: Promise<void>): Promise<void> {
+  w.unsettled++;
+  const done = (): void => {
+    w.unsettled--;
+  };
+  return work.then(done, done);
 }
 
 /**

@@ -105,6 +105,12 @@ export class ManagedWorker implements Contribution {
   generation: Generation | undefined;
   /** The last start or stop work, tracked even after its caller gave up. */
   pending: Promise<void> | undefined;
+  /** Start and stop calls of this worker that have not settled yet. */
+  unsettled = 0;
+  /** The restart supervision is waiting to make; aborting it cancels it. */
+  restart: AbortController | undefined;
+  /** The cause of the latest restart. */
+  lastRestart: { at: string; failure: FailureInfo } | undefined;
   /** Supervision's restart intensity, when a restart policy is set. */
   intensity: RestartIntensity | undefined;
   /** The stall watchdog, when a stallTimeout is set. */
@@ -157,6 +163,12 @@ export class ManagedWorker implements Contribution {
       status.lastTransition = transitionOf(this.lastTransition);
     }
     if (this.lastFailure) status.lastFailure = { ...this.lastFailure };
+    if (this.lastRestart) {
+      status.lastRestart = {
+        at: this.lastRestart.at,
+        failure: { ...this.lastRestart.failure },
+      };
+    }
     if (this.lastCommandFailure) {
       status.lastCommandFailure = { ...this.lastCommandFailure };
     }

@@ -1,4 +1,5 @@
 import { OperationalFailure } from "../base/operational_failure.ts";
+import { publicFailure } from "../failure.ts";
 import type { Clock } from "../base/clock.ts";
 import { delay } from "../retry/delay.ts";
 import { nextDelay } from "../retry/_next_delay.ts";
@@ -13,10 +14,11 @@ import type { StateReporter } from "./_state_reporter.ts";
  * generation, wait the backoff, start again. Without a restart policy a
  * failure simply moves the worker to `failed`.
  *
- * A restart takes one turn of the lifecycle gate for its stop and start.
- * The backoff wait ({@linkcode Supervisor.backoff}) needs no turn: it only
- * waits on a signal, so it can move out of the turn without touching the
- * rest.
+ * A restart takes one turn of the lifecycle gate for its stop and one for
+ * its start; the backoff wait ({@linkcode Supervisor.backoff}) between them
+ * holds no turn, so a crash-looping worker never starves other lifecycle
+ * calls. A pending restart lives in `w.restart`; aborting it (stop,
+ * stopAll, shutdown) cancels it.
  */
 export class Supervisor implements StartOutcome {
   readonly #clock: Clock;
@@ -102,43 +104,109 @@ export class Supervisor implements StartOutcome {
   /**
    * The current generation failed: the worker goes `failed` (observed) and
    * at once `starting` again with reason `restart`, so its failure policy
-   * does not apply while supervision works. The restart itself runs through
-   * the lifecycle gate.
+   * does not apply while supervision works. The restart runs as two turns
+   * of the lifecycle gate — stop the failed generation, later start a new
+   * one — with the backoff between them holding no turn, so other lifecycle
+   * calls run meanwhile. `stop`, `stopAll` and shutdown cancel it through
+   * `w.restart`.
    */
   #failAndRestart(w: ManagedWorker, error: unknown): void {
+    const n = this.#beginRestart(w, error);
+    const restart = new AbortController();
+    w.restart = restart;
+    this.#restart(w, error, n, restart).catch(() => {
+      // Shutdown closed the gate: its stop phase (or forced stop) cancels
+      // the restart and settles the worker.
+      if (this.#lifecycle.gate.closed) return;
+      if (w.restart === restart && w.state === "starting") {
+        w.restart = undefined;
+        this.#lifecycle.fail(w);
+      }
+    });
+  }
+
+  /**
+   * One restart begins: its `reason: "restart"` transition, the count, the
+   * cause kept in `lastRestart`, and its place in the intensity window. The
+   * three always move together, so `restarts` equals the restart
+   * transitions.
+   */
+  #beginRestart(w: ManagedWorker, cause: unknown): number {
     this.#reporter.move(w, ["fail", "restart"]);
-    this.#lifecycle.gate.run((preempt) => this.#restart(w, error, preempt))
-      .catch(() => {
-        if (w.state === "starting") this.#lifecycle.fail(w);
-      });
+    w.restarts++;
+    const at = this.#reporter.at();
+    const { code, message } = publicFailure(cause, "lifecycle");
+    w.lastRestart = { at, failure: { code, message, at } };
+    return w.intensity!.record(this.#clock.now());
   }
 
   /** Stops the failed generation, waits the backoff, starts a new one. */
   async #restart(
     w: ManagedWorker,
     error: unknown,
-    preempt: AbortSignal,
+    first: number,
+    restart: AbortController,
   ): Promise<void> {
-    if (w.state !== "starting") return;
     const lifecycle = this.#lifecycle;
-    await lifecycle.stopFailedGeneration(w, preempt);
+    const live = (): boolean => w.restart === restart && w.state === "starting";
+    await lifecycle.gate.run(async (preempt) => {
+      if (live()) await lifecycle.stopFailedGeneration(w, preempt);
+    });
+    let n = first;
     let cause = error;
     for (;;) {
-      w.restarts++;
-      const n = w.intensity!.record(this.#clock.now());
-      if (!await this.backoff(w, n, cause, preempt)) return lifecycle.fail(w);
-      try {
-        await lifecycle.startAttempts(w, undefined, preempt);
-        return;
-      } catch (startError) {
-        cause = startError;
-        if (preempt.aborted || !this.#mayRestart(w)) {
-          w.generation?.end();
-          return lifecycle.fail(w);
-        }
+      if (!live()) return;
+      if (!await this.backoff(w, n, cause, restart.signal)) {
+        if (!live()) return;
+        w.restart = undefined;
+        return lifecycle.fail(w);
       }
+      const outcome = await lifecycle.gate.run(async (preempt) => {
+        if (!live()) return undefined;
+        try {
+          await lifecycle.startAttempts(w, undefined, preempt);
+          return undefined;
+        } catch (startError) {
+          return { startError, preempted: preempt.aborted };
+        }
+      });
+      if (w.restart !== restart) return;
+      if (outcome === undefined) {
+        // Running again (or a new restart, if it failed while starting).
+        if (w.restart === restart) w.restart = undefined;
+        return;
+      }
+      cause = outcome.startError;
+      // The failed attempt's work may go on; its handle must not act later.
+      w.generation?.end();
+      if (outcome.preempted || !this.#mayRestart(w)) {
+        w.restart = undefined;
+        return lifecycle.fail(w);
+      }
+      // A restarted start that timed out may still run: the next one can
+      // only call `start` once it has settled, so it begins (and counts)
+      // only then.
+      await settledOrAborted(w.pending, restart.signal);
+      if (!live()) return;
+      n = this.#beginRestart(w, cause);
     }
   }
+}
+
+/** Resolves when `work` settles or `signal` aborts, whichever comes first. */
+function settledOrAborted(
+  work: Promise<void> | undefined,
+  signal: AbortSignal,
+): Promise<void> {
+  if (work === undefined || signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    signal.addEventListener("abort", done, { once: true });
+    work.then(done, done);
+  });
 }
 
 function stallFailure(): OperationalFailure {

@@ -64,6 +64,16 @@ export const MOVES = {
   },
   /** The worker's `stop` returned. */
   stopped: { from: ["stopping"], to: "stopped" },
+  /**
+   * `stop()`, `stopAll()` or shutdown while supervision waits to restart the
+   * worker: the pending restart is canceled (its failed generation stopped
+   * first if it was not yet).
+   */
+  abandon: {
+    from: ["starting"],
+    to: "stopped",
+    clears: ["ready", "accepting"],
+  },
 } as const satisfies Record<string, Move>;
 
 /** The name of a move. */
