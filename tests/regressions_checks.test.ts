@@ -8,65 +8,55 @@ import { setup } from "./_support/runtime_setup.ts";
 import { assertNoUnhandled } from "./_support/unhandled.ts";
 import { record, until } from "./_support/workers.ts";
 
-test(
-  "regression: checkLoop runImmediately: false waits one interval before the first check",
-  async () => {
-    const { clock, runtime } = setup();
-    let checks = 0;
-    const options = {
-      interval: 60_000,
-      runImmediately: false,
-    } as CheckLoopOptions;
-    runtime.register({
-      name: "db",
-      worker: checkLoop({
-        name: "postgres",
-        check: () => {
-          checks++;
-          return Promise.resolve({ ready: true });
-        },
-      }, options),
-    });
-    await runtime.start("db");
-    await clock.advance(20);
-    assert.equal(checks, 0, "no check 20 ms after start");
-    await clock.advance(60_000 - 21);
-    assert.equal(checks, 0, "no check before one interval");
-    await clock.advance(1);
-    await until(() => checks === 1, "the first check after one interval");
-    await runtime.shutdown();
-  },
-);
+/** A running check loop on a manual clock, counting its checks. */
+async function counted(options: CheckLoopOptions) {
+  const { clock, runtime } = setup();
+  const seen = { checks: 0 };
+  runtime.register({
+    name: "db",
+    worker: checkLoop({
+      name: "postgres",
+      check: () => {
+        seen.checks++;
+        return Promise.resolve({ ready: true });
+      },
+    }, options),
+  });
+  await runtime.start("db");
+  return { clock, runtime, seen };
+}
 
-test(
-  "regression: checkLoop runImmediately: false adds initialDelay and jitter to the first wait",
-  async () => {
-    const { clock, runtime } = setup();
-    let checks = 0;
-    const options = {
-      interval: 1_000,
-      initialDelay: 500,
-      jitter: (interval: number) => interval * 2,
-      runImmediately: false,
-    } as CheckLoopOptions;
-    runtime.register({
-      name: "db",
-      worker: checkLoop({
-        name: "postgres",
-        check: () => {
-          checks++;
-          return Promise.resolve({ ready: true });
-        },
-      }, options),
-    });
-    await runtime.start("db");
-    await clock.advance(2_499);
-    assert.equal(checks, 0, "no check before initialDelay + jittered interval");
-    await clock.advance(1);
-    await until(() => checks === 1, "the first check at 2 500 ms");
-    await runtime.shutdown();
-  },
-);
+test("regression: checkLoop runImmediately: false waits one interval before the first check", async () => {
+  const { clock, runtime, seen } = await counted({
+    interval: 60_000,
+    runImmediately: false,
+  });
+  await clock.advance(20);
+  assert.equal(seen.checks, 0, "no check 20 ms after start");
+  await clock.advance(60_000 - 21);
+  assert.equal(seen.checks, 0, "no check before one interval");
+  await clock.advance(1);
+  await until(() => seen.checks === 1, "the first check after one interval");
+  await runtime.shutdown();
+});
+
+test("regression: checkLoop runImmediately: false adds initialDelay and jitter to the first wait", async () => {
+  const { clock, runtime, seen } = await counted({
+    interval: 1_000,
+    initialDelay: 500,
+    jitter: (interval: number) => interval * 2,
+    runImmediately: false,
+  });
+  await clock.advance(2_499);
+  assert.equal(
+    seen.checks,
+    0,
+    "no check before initialDelay + jittered interval",
+  );
+  await clock.advance(1);
+  await until(() => seen.checks === 1, "the first check at 2 500 ms");
+  await runtime.shutdown();
+});
 
 test(
   "regression: a check stopped mid-flight ends canceled whatever it returns",

@@ -173,29 +173,39 @@ class LateClock implements Clock {
   }
 }
 
-test(
-  "regression: a command result that settles at or after its deadline is never a success",
-  async () => {
-    for (const late of [0, 2]) {
-      const clock = new LateClock();
-      const runtime = new Runtime({ name: "billing", clock });
-      const result = deferred<{ payload: number }>();
-      runtime.register({
-        name: "a",
-        worker: { start() {}, stop() {} },
-        commandTimeout: 100,
-        commands: [{ name: "slow", handler: () => result.promise }],
-      });
-      await runtime.start("a");
-      const call = runtime.dispatch({ worker: "a", name: "slow" })
-        .then(() => undefined, (error: unknown) => error);
-      // The deadline's timer is late: time passed the deadline, it has not fired.
-      clock.t += 100 + late;
-      result.resolve({ payload: 1 });
-      assert.equal(code(await call), "deadline_exceeded", `${late} ms late`);
-    }
-  },
-);
+/** A running worker "a" on a late clock whose one command waits on `result`. */
+async function lateCommand() {
+  const clock = new LateClock();
+  const runtime = new Runtime({ name: "billing", clock });
+  const result = deferred<{ payload: number }>();
+  runtime.register({
+    name: "a",
+    worker: { start() {}, stop() {} },
+    commandTimeout: 100,
+    commands: [{ name: "slow", handler: () => result.promise }],
+  });
+  await runtime.start("a");
+  const call = runtime.dispatch({ worker: "a", name: "slow" })
+    .then((value) => value, (error: unknown) => error);
+  return { clock, result, call };
+}
+
+test("regression: a command result that settles at or after its deadline is never a success", async () => {
+  for (const late of [0, 2]) {
+    const { clock, result, call } = await lateCommand();
+    // The deadline's timer is late: time passed the deadline, it has not fired.
+    clock.t += 100 + late;
+    result.resolve({ payload: 1 });
+    assert.equal(code(await call), "deadline_exceeded", `${late} ms late`);
+  }
+});
+
+test("a command result that settles before its deadline is a success", async () => {
+  const { clock, result, call } = await lateCommand();
+  clock.t += 99;
+  result.resolve({ payload: 1 });
+  assert.deepEqual(await call, { payload: 1 });
+});
 
 test("regression: a start that settles at or after its startTimeout is never a success", async () => {
   const clock = new LateClock();
@@ -212,23 +222,6 @@ test("regression: a start that settles at or after its startTimeout is never a s
   started.resolve();
   assert.equal(code(await call), "deadline_exceeded");
   assert.equal(runtime.worker("a")!.status.state, "failed");
-});
-
-test("a command result that settles before its deadline is a success", async () => {
-  const clock = new LateClock();
-  const runtime = new Runtime({ name: "billing", clock });
-  const result = deferred<{ payload: number }>();
-  runtime.register({
-    name: "a",
-    worker: { start() {}, stop() {} },
-    commandTimeout: 100,
-    commands: [{ name: "fast", handler: () => result.promise }],
-  });
-  await runtime.start("a");
-  const call = runtime.dispatch({ worker: "a", name: "fast" });
-  clock.t += 99;
-  result.resolve({ payload: 1 });
-  assert.deepEqual(await call, { payload: 1 });
 });
 
 // ── Item 10: unknown keys ─────────────────────────────────────────────────

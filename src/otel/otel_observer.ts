@@ -139,6 +139,12 @@ export interface OtelObserverOptions {
   attributes?: OtelAttributes;
 }
 
+const OTEL_OPTION_KEYS: ReadonlySet<string> = new Set([
+  "tracerProvider",
+  "meterProvider",
+  "attributes",
+]);
+
 /**
  * An {@linkcode Observer} that reports a runtime to OpenTelemetry through
  * `@opentelemetry/api` alone (bring any SDK and exporter).
@@ -200,11 +206,17 @@ export function otelObserver(options: OtelObserverOptions = {}): Observer {
   if (options === null || typeof options !== "object") {
     throw new TypeError("otelObserver() options must be an object");
   }
-  refuseUnknown("otelObserver()", options, [
-    "tracerProvider",
-    "meterProvider",
-    "attributes",
-  ]);
+  // The rule every options object follows, kept here because an
+  // integration uses the core only through its public entrypoints.
+  const unknown = Object.keys(options).find((key) =>
+    !OTEL_OPTION_KEYS.has(key)
+  );
+  if (unknown !== undefined) {
+    throw new WorkerkitError(
+      "invalid_argument",
+      `otelObserver() has no option ${JSON.stringify(unknown)}`,
+    );
+  }
   const statics = options.attributes ?? {};
   if (statics === null || typeof statics !== "object") {
     throw new TypeError("attributes must be an object");
@@ -362,24 +374,5 @@ function annotate(name: string, attributes: Attributes): void {
   const span = trace.getActiveSpan();
   if (span !== undefined && span.isRecording()) {
     span.addEvent(name, attributes);
-  }
-}
-
-/**
- * The options rule every entrypoint follows: an unknown key is refused with
- * `invalid_argument` naming it. Kept here because an integration may use
- * the core only through its public entrypoints.
- */
-function refuseUnknown(
-  where: string,
-  options: object,
-  known: readonly string[],
-): void {
-  for (const key of Object.keys(options)) {
-    if (known.includes(key)) continue;
-    throw new WorkerkitError(
-      "invalid_argument",
-      `${where} has no option ${JSON.stringify(key)}`,
-    );
   }
 }
