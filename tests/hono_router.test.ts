@@ -343,7 +343,18 @@ test("runtime lifecycle routes stop, start and drain the whole runtime", async (
     commands: true,
   });
   await withServer(app.fetch, async (url) => {
-    const stopped = await call(url, "/admin/runtime/stop", { method: "POST" });
+    // No body at all: still declared JSON (an empty body of another type
+    // is what a cross-site form sends).
+    assertError(
+      await call(url, "/admin/runtime/stop", { method: "POST" }),
+      415,
+      "unsupported_media_type",
+    );
+    assert.equal(runtime.status().state, "running");
+    const stopped = await call(url, "/admin/runtime/stop", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+    });
     assert.equal(stopped.status, 200, stopped.text);
     assert.deepEqual(Object.keys(stopped.body), ["runtime"]);
     assert.equal(stopped.body.runtime.state, "stopped");

@@ -1,21 +1,33 @@
 import type { Hono } from "hono";
-import type { CommandRequest } from "../command.ts";
-import { isValidCommandName } from "../names.ts";
-import type { Runtime } from "../runtime.ts";
+import type { CommandRequest, Runtime } from "../../mod.ts";
 import { failureFor, requestFailure } from "./error_mapping.ts";
+import { isCommandName, isWorkerRef } from "./names.ts";
+import { operationSignal } from "./operation_deadline.ts";
 import type { RouterSettings } from "./options.ts";
 import { errorResponse, jsonResponse } from "./respond.ts";
 import { readJsonObject } from "./strict_json.ts";
-import { isWorkerRef } from "./worker_ref.ts";
 
 const FIELDS = ["worker", "name", "payload"] as const;
+
+/**
+ * The path of the dispatch route.
+ *
+ * @internal
+ * @param prefix The router's prefix.
+ * @returns `{prefix}/commands/dispatch`.
+ * @throws Never.
+ */
+export function dispatchPath(prefix: string): string {
+  return `${prefix}/commands/dispatch`;
+}
 
 /**
  * Mounts `POST {prefix}/commands/dispatch` (behind the admin guard): body
  * `{ worker, name, payload? }` in strict JSON → `runtime.dispatch()` → 200
  * `{ worker, name, result }`, where `result` is the command's `{ message?,
  * payload? }` (`{}` when the handler returned nothing). Refusals and
- * failures are mapped by {@linkcode failureFor} with public text only.
+ * failures are mapped by {@linkcode failureFor} with public text only. The
+ * dispatch's caller signal is the request's {@linkcode operationSignal}.
  *
  * @internal
  * @param app The router.
@@ -29,7 +41,7 @@ export function mountCommands(
   settings: RouterSettings,
   runtime: Runtime,
 ): void {
-  app.post(`${settings.prefix}/commands/dispatch`, async (c) => {
+  app.post(dispatchPath(settings.prefix), async (c) => {
     const body = await readJsonObject(c, { fields: FIELDS });
     if (!body.ok) return errorResponse(c, body.failure);
     const { worker, name } = body.value;
@@ -51,7 +63,7 @@ export function mountCommands(
         requestFailure(400, "invalid_name", "invalid worker name"),
       );
     }
-    if (!isValidCommandName(name)) {
+    if (!isCommandName(name)) {
       return errorResponse(
         c,
         requestFailure(400, "invalid_name", "invalid command name"),
@@ -63,7 +75,14 @@ export function mountCommands(
     }
     let result: unknown;
     try {
-      result = await runtime.dispatch(request);
+      // The request's abort signal is the caller's signal, as the Go
+      // original passes the request context: a client that disconnects
+      // aborts the handler's ctx.signal (and with the router's `timeout`,
+      // so does its deadline), so an in-flight slot is held only as long as
+      // the handler takes to notice, not until `commandTimeout`.
+      result = await runtime.dispatch(request, {
+        signal: operationSignal(c),
+      });
     } catch (error) {
       return errorResponse(c, failureFor(error, "command"));
     }

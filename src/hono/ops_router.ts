@@ -1,21 +1,27 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import { timeout } from "hono/timeout";
 import { authGuard } from "./auth_guard.ts";
-import { mountCommands } from "./command_routes.ts";
+import { dispatchPath, mountCommands } from "./command_routes.ts";
 import { mountComponents } from "./component_routes.ts";
+import { crossSiteGuard } from "./cross_site_guard.ts";
 import { mountDashboardPage, mountEventStream } from "./dashboard_routes.ts";
 import {
   failureForStatus,
   internalFailure,
   requestFailure,
 } from "./error_mapping.ts";
-import { mountLifecycle } from "./lifecycle_routes.ts";
-import { type OpsRouterOptions, routerSettings } from "./options.ts";
+import { lifecyclePaths, mountLifecycle } from "./lifecycle_routes.ts";
+import { answerTimeout, operationDeadline } from "./operation_deadline.ts";
+import {
+  type OpsRouterOptions,
+  type RouterSettings,
+  routerSettings,
+} from "./options.ts";
 import { opsView } from "./ops_view.ts";
 import { mountProbes } from "./probe_routes.ts";
 import { errorResponse } from "./respond.ts";
+import { mountFallback } from "./route_fallback.ts";
 
 const PAYLOAD_TOO_LARGE = requestFailure(
   413,
@@ -137,16 +143,16 @@ export function opsRouter(options: OpsRouterOptions): Hono {
   mountProbes(app, settings, view);
 
   // Everything under the prefix (`{prefix}/*` matches `{prefix}` itself
-  // too): the deadline, then auth, then the body cap.
+  // too): the deadlines, then auth, then the cross-site check and the body
+  // cap.
   const admin = `${prefix}/*`;
-  if (settings.timeout !== undefined) {
-    app.use(admin, timeout(settings.timeout));
-  }
+  mountDeadlines(app, settings);
   // The dashboard's HTML shell holds no data and must open in a browser
   // without credentials: it answers before the guard runs.
   if (settings.dashboard) mountDashboardPage(app, settings);
   const guard = authGuard(settings.auth, settings.authMiddleware);
   if (guard !== undefined) app.use(admin, guard);
+  app.use(admin, crossSiteGuard());
   app.use(
     admin,
     bodyLimit({
@@ -163,5 +169,28 @@ export function opsRouter(options: OpsRouterOptions): Hono {
   if (settings.lifecycle) mountLifecycle(app, settings, runtime!);
   if (settings.dashboard) mountEventStream(app, settings, runtime!);
 
+  // Last: JSON 405 / 404 for whatever no route above took.
+  mountFallback(app, settings);
   return app;
+}
+
+/**
+ * The operation routes' deadlines start as the request arrives, before
+ * auth, and are the runtime call's signal (dispatch: the router's
+ * `timeout`; lifecycle: `lifecycleTimeout`, or `timeout` when shorter; both:
+ * the client's disconnect). Every other admin route gets Hono's `timeout`,
+ * which only bounds the answer: there is nothing to abandon.
+ */
+function mountDeadlines(app: Hono, settings: RouterSettings): void {
+  const { prefix, timeout } = settings;
+  if (settings.commands) {
+    app.use(dispatchPath(prefix), operationDeadline(timeout));
+  }
+  if (settings.lifecycle) {
+    const ms = Math.min(timeout ?? Infinity, settings.lifecycleTimeout);
+    for (const path of lifecyclePaths(prefix)) {
+      app.use(path, operationDeadline(ms));
+    }
+  }
+  if (timeout !== undefined) app.use(`${prefix}/*`, answerTimeout(timeout));
 }

@@ -1,7 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { WorkerkitError } from "../errors.ts";
-import { OpsRegistry } from "../ops/registry.ts";
-import { Runtime } from "../runtime.ts";
+import { OpsRegistry, Runtime, WorkerkitError } from "../../mod.ts";
 
 /**
  * Decides whether a request may use the admin routes: `true` lets it
@@ -136,11 +134,25 @@ export interface OpsRouterOptions {
    */
   bodyLimit?: number;
   /**
-   * A per-request deadline for the admin routes, in ms; past it the answer
-   * is 504 while the command or lifecycle operation goes on under its own
-   * deadlines. No deadline when absent.
+   * A per-request deadline for every route under `prefix`, in ms, counted
+   * from the request's arrival (auth included); past it the answer is 504
+   * `deadline_exceeded`. For dispatch and the lifecycle routes it is also
+   * the runtime call's signal, so the 504 means the command or operation
+   * was abandoned, not left running. No deadline when absent.
    */
   timeout?: number;
+  /**
+   * The lifecycle routes' own deadline, in ms, counted from the request's
+   * arrival: auth, the body, the wait for another lifecycle operation and
+   * the operation itself. It is the runtime call's signal, so past it the
+   * answer is 504 `deadline_exceeded` and the operation was abandoned: a
+   * queued one never runs, a running one has its signal aborted. `timeout`
+   * applies too when it is shorter. Raise it above the longest
+   * `startTimeout` / `stopTimeout` a runtime-wide call adds up to.
+   *
+   * @default {30000}
+   */
+  lifecycleTimeout?: number;
 }
 
 /**
@@ -173,6 +185,7 @@ export interface RouterSettings {
   signal: AbortSignal | undefined;
   bodyLimit: number;
   timeout: number | undefined;
+  lifecycleTimeout: number;
 }
 
 const KNOWN = new Set([
@@ -190,6 +203,7 @@ const KNOWN = new Set([
   "unsafeAllowUnauthenticated",
   "bodyLimit",
   "timeout",
+  "lifecycleTimeout",
 ]);
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -265,7 +279,10 @@ export function routerSettings(options: OpsRouterOptions): RouterSettings {
     heartbeatInterval: checkHeartbeat(options.heartbeatInterval),
     signal,
     bodyLimit: checkBodyLimit(options.bodyLimit),
-    timeout: checkTimeout(options.timeout),
+    timeout: checkDeadline("timeout", options.timeout),
+    lifecycleTimeout:
+      checkDeadline("lifecycleTimeout", options.lifecycleTimeout) ??
+        30_000,
   };
 }
 
@@ -331,14 +348,15 @@ function checkHeartbeat(interval: unknown): number {
   return interval;
 }
 
-function checkTimeout(timeout: unknown): number | undefined {
-  if (timeout === undefined) return undefined;
-  if (
-    typeof timeout !== "number" || !(timeout > 0) || timeout > MAX_TIMER_MS
-  ) {
-    throw invalid(`timeout must be a number of ms in (0, ${MAX_TIMER_MS}]`);
+function checkDeadline(
+  key: "timeout" | "lifecycleTimeout",
+  ms: unknown,
+): number | undefined {
+  if (ms === undefined) return undefined;
+  if (typeof ms !== "number" || !(ms > 0) || ms > MAX_TIMER_MS) {
+    throw invalid(`${key} must be a number of ms in (0, ${MAX_TIMER_MS}]`);
   }
-  return timeout;
+  return ms;
 }
 
 function invalid(message: string): WorkerkitError {
