@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
+import { isValidName } from "../../mod.ts";
 import { requestFailure } from "./error_mapping.ts";
-import { isName } from "./names.ts";
 import type { OpsView, RouterSettings } from "./options.ts";
 import { errorResponse, jsonResponse } from "./respond.ts";
 
@@ -31,7 +31,7 @@ export function mountComponents(
   app.get(base, (c) => jsonResponse(c, 200, { components: view.components() }));
   app.get(`${base}/:name`, (c) => {
     const name = c.req.param("name");
-    if (!isName(name)) {
+    if (!isValidName(name)) {
       return errorResponse(
         c,
         requestFailure(400, "invalid_name", "invalid component name"),

@@ -1,7 +1,6 @@
 import type { Context, Hono } from "hono";
-import type { Runtime } from "../../mod.ts";
+import { isWorkerRef, type Runtime } from "../../mod.ts";
 import { failureFor, requestFailure } from "./error_mapping.ts";
-import { isWorkerRef } from "./names.ts";
 import { operationSignal } from "./operation_deadline.ts";
 import type { RouterSettings } from "./options.ts";
 import { errorResponse, jsonResponse } from "./respond.ts";

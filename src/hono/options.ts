@@ -153,6 +153,17 @@ export interface OpsRouterOptions {
    * @default {30000}
    */
   lifecycleTimeout?: number;
+  /**
+   * How long, in ms, an `Idempotency-Key` on `POST {prefix}/commands/dispatch`
+   * is remembered: a retry with the same key and body within it gets the
+   * first answer again (`Idempotent-Replayed: true`) instead of running the
+   * command twice. Keys are per worker and command, kept in this process
+   * only (at most 10,000; the oldest is forgotten first). `0` turns the
+   * header off (it is then ignored).
+   *
+   * @default {600000}
+   */
+  idempotencyWindow?: number;
 }
 
 /**
@@ -186,6 +197,7 @@ export interface RouterSettings {
   bodyLimit: number;
   timeout: number | undefined;
   lifecycleTimeout: number;
+  idempotencyWindow: number;
 }
 
 const KNOWN = new Set([
@@ -204,6 +216,7 @@ const KNOWN = new Set([
   "bodyLimit",
   "timeout",
   "lifecycleTimeout",
+  "idempotencyWindow",
 ]);
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -281,9 +294,19 @@ export function routerSettings(options: OpsRouterOptions): RouterSettings {
     bodyLimit: checkBodyLimit(options.bodyLimit),
     timeout: checkDeadline("timeout", options.timeout),
     lifecycleTimeout:
-      checkDeadline("lifecycleTimeout", options.lifecycleTimeout) ??
-        30_000,
+      checkDeadline("lifecycleTimeout", options.lifecycleTimeout) ?? 30_000,
+    idempotencyWindow: checkIdempotencyWindow(options.idempotencyWindow),
   };
+}
+
+const DAY_MS = 86_400_000;
+
+function checkIdempotencyWindow(window: unknown): number {
+  if (window === undefined) return 600_000;
+  if (typeof window !== "number" || !(window >= 0) || window > DAY_MS) {
+    throw invalid(`idempotencyWindow must be a number of ms in [0, ${DAY_MS}]`);
+  }
+  return window;
 }
 
 function flag(
