@@ -97,6 +97,58 @@ test("issue 13.1: a client that disconnects mid-command aborts the handler's sig
   await runtime.shutdown({ signal: AbortSignal.timeout(BOUND_MS) });
 });
 
+test("a dispatch whose client left is not replayed: a retry with the same Idempotency-Key runs again", async () => {
+  const entered = deferred<CommandContext>();
+  let calls = 0;
+  const runtime = new Runtime({ name: "svc" });
+  runtime.register({
+    name: "prices",
+    worker: { start() {}, stop() {} },
+    commands: [{
+      name: "once",
+      handler: (_request, ctx) => {
+        calls++;
+        if (calls > 1) return { message: "ran again" };
+        entered.resolve(ctx);
+        return new Promise((resolve) =>
+          ctx.signal.addEventListener("abort", () => resolve({}), {
+            once: true,
+          })
+        );
+      },
+    }],
+  });
+  await runtime.startAll();
+  const app = opsRouter({ runtime, auth: () => true, commands: true });
+  await withServer(app.fetch, async (url) => {
+    const headers = {
+      "content-type": "application/json",
+      "idempotency-key": "order-1",
+    };
+    const body = JSON.stringify({ worker: "prices", name: "once" });
+    const client = new AbortController();
+    const first = fetch(new URL("/admin/commands/dispatch", url), {
+      method: "POST",
+      headers,
+      body,
+      signal: client.signal,
+    }).then(() => "answered", () => "client gave up");
+    await bounded(entered.promise, "the handler runs");
+    client.abort();
+    assert.equal(await first, "client gave up");
+    await runtime.waitAllIdle({ signal: AbortSignal.timeout(BOUND_MS) });
+    const retry = await post(url, "/admin/commands/dispatch", {
+      worker: "prices",
+      name: "once",
+    }, { "idempotency-key": "order-1" });
+    assert.equal(retry.status, 200, retry.text);
+    assert.equal(retry.body.result.message, "ran again");
+    assert.equal(retry.headers.get("idempotent-replayed"), null);
+    assert.equal(calls, 2);
+  });
+  await runtime.shutdown({ signal: AbortSignal.timeout(BOUND_MS) });
+});
+
 /**
  * A runtime with "holder", whose stop waits for `release`, and "queued",
  * whose stop is counted; both started.
