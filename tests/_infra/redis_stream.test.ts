@@ -1,0 +1,288 @@
+// Deploy-under-load test of examples/redis-stream against a real redis-server:
+// 10,000 entries, three rolling deploys (start the next pod, wait until it is
+// ready, SIGTERM the old one) and one SIGKILL with a restart under the same
+// consumer name, while the consumers work. Every entry must be handled and
+// acknowledged, none lost; only entries in flight at the SIGKILL may run
+// twice; each SIGTERM exits 0 within its budget. Run by the infra phase of
+// tools/test.ts (tools/_infra_phase.ts) on Deno, Node 24 and Bun.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Redis } from "ioredis";
+import { assertNoUnhandled } from "../_support/unhandled.ts";
+import {
+  assertNoSecret,
+  report,
+  ServerSlot,
+  waitFor,
+} from "./_harness.ts";
+import { freePort, startRedis } from "./_servers.ts";
+import { runtimeName, Service } from "./_service.ts";
+
+const redis = new ServerSlot("redis-server", startRedis);
+const TOTAL = 10_000;
+const TOKEN = crypto.randomUUID();
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+/** Exit within the budget, plus a loaded machine's process teardown. */
+const EXIT_BOUND_MS = SHUTDOWN_TIMEOUT_MS + 5_000;
+const TIMEOUT = { timeout: 150_000 };
+
+/** Environment of every consumer in the deploy test. */
+function consumerEnv(url: string, stream: string, consumer: string) {
+  return {
+    REDIS_URL: url,
+    STREAM: stream,
+    GROUP: "workers",
+    CONSUMER: consumer,
+    OPS_TOKEN: TOKEN,
+    // Slow enough that the deploys land while there is work left.
+    WORK_MS: "4",
+    BATCH_SIZE: "4",
+    BLOCK_MS: "1000",
+    CLAIM_IDLE_MS: "1500",
+    SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+  };
+}
+
+/** Adds `count` entries with a field `n` = 1..count, pipelined. */
+async function enqueue(client: Redis, stream: string, count: number) {
+  for (let from = 1; from <= count; from += 1_000) {
+    const pipeline = client.pipeline();
+    for (let n = from; n < Math.min(from + 1_000, count + 1); n++) {
+      pipeline.xadd(stream, "*", "n", String(n));
+    }
+    await pipeline.exec();
+  }
+}
+
+/** Entry IDs pending for `consumer` (delivered, not acknowledged). */
+async function pendingOf(
+  client: Redis,
+  stream: string,
+  consumer: string,
+): Promise<string[]> {
+  const rows = await client.xpending(
+    stream,
+    "workers",
+    "-",
+    "+",
+    TOTAL,
+    consumer,
+  ) as [string, string, number, number][];
+  return rows.map(([id]) => id);
+}
+
+async function groupPending(client: Redis, stream: string): Promise<number> {
+  const summary = await client.xpending(stream, "workers") as [number];
+  return Number(summary[0]);
+}
+
+test("redis-stream: 10,000 entries survive three rolling deploys and a SIGKILL", TIMEOUT, async (t) => {
+  const server = await redis.get(t);
+  if (!server) return;
+  const client = new Redis(server.url);
+  const stream = "orders";
+  const services: Service[] = [];
+  const start = (name: string): Service => {
+    const service = new Service(
+      "redis-stream",
+      name,
+      consumerEnv(server.url, stream, name),
+    );
+    services.push(service);
+    return service;
+  };
+  const handled = () => client.hlen(`${stream}:runs`);
+  const detail = () => services.map((s) => s.output).join("\n");
+  try {
+    await client.xgroup("CREATE", stream, "workers", "0", "MKSTREAM");
+    await enqueue(client, stream, TOTAL);
+    // A consumer that takes 5 entries and dies: the others must take them
+    // over once they have been idle for CLAIM_IDLE_MS (XAUTOCLAIM).
+    const ghost = await client.xreadgroup(
+      "GROUP",
+      "workers",
+      "ghost",
+      "COUNT",
+      5,
+      "STREAMS",
+      stream,
+      ">",
+    ) as [string, [string, string[]][]][];
+    const ghostIds = ghost[0]![1].map(([id]) => id);
+    const began = performance.now();
+
+    let current = start("pod-1");
+    await current.ready();
+    const lag = await current.dispatch(TOKEN, "consumer", "stream/lag");
+    assert.equal(lag.status, 200, JSON.stringify(lag.body));
+    const lagPayload = (lag.body.result as { payload: Record<string, unknown> })
+      .payload;
+    assert.equal(lagPayload.consumer, "pod-1");
+    assert.equal(typeof lagPayload.pending, "number");
+    const reclaim = await current.dispatch(
+      TOKEN,
+      "consumer",
+      "stream/reclaim",
+      { minIdleMs: 3_600_000 },
+    );
+    assert.equal(reclaim.status, 200, JSON.stringify(reclaim.body));
+    const badReclaim = await current.dispatch(
+      TOKEN,
+      "consumer",
+      "stream/reclaim",
+      { minIdleMs: -1 },
+    );
+    assert.notEqual(badReclaim.status, 200);
+
+    // Three rolling deploys while the consumers work.
+    const shutdowns: number[] = [];
+    for (let deploy = 1; deploy <= 3; deploy++) {
+      await waitFor(
+        `${deploy * 1_500} handled entries`,
+        async () => (await handled()) >= deploy * 1_500 || undefined,
+        { detail },
+      );
+      const next = start(`pod-${deploy + 1}`);
+      await next.ready();
+      const exit = await current.terminate();
+      assert.equal(exit.code, 0, `pod-${deploy} exit\n${current.output}`);
+      assert.ok(
+        exit.ms < EXIT_BOUND_MS,
+        `pod-${deploy} took ${Math.round(exit.ms)} ms to exit`,
+      );
+      shutdowns.push(Math.round(exit.ms));
+      // Drained cleanly: nothing it read is left unacknowledged.
+      assert.deepEqual(await pendingOf(client, stream, `pod-${deploy}`), []);
+      current = next;
+    }
+
+    // SIGKILL, then the container restarts in the same pod (same name).
+    await waitFor("6,000 handled entries", async () =>
+      (await handled()) >= 6_000 || undefined, { detail });
+    await current.kill();
+    const handledAtKill = await handled();
+    const inFlight = new Set(await pendingOf(client, stream, "pod-4"));
+    assert.ok(
+      handledAtKill < TOTAL,
+      `all work was done before the SIGKILL (${handledAtKill})`,
+    );
+    current = start("pod-4");
+    await current.ready();
+
+    await waitFor(
+      "every entry handled and acknowledged",
+      async () =>
+        (await handled()) === TOTAL &&
+          (await groupPending(client, stream)) === 0 || undefined,
+      { detail, timeoutMs: 90_000 },
+    );
+    const seconds = (performance.now() - began) / 1_000;
+    const last = await current.terminate();
+    assert.equal(last.code, 0, current.output);
+    shutdowns.push(Math.round(last.ms));
+
+    const runs = await client.hgetall(`${stream}:runs`);
+    const ids = (await client.xrange(stream, "-", "+")).map(([id]) => id);
+    assert.equal(ids.length, TOTAL);
+    const lost = ids.filter((id) => !runs[id]);
+    assert.deepEqual(lost, [], "entries never handled");
+    const twice = ids.filter((id) => Number(runs[id]) > 1);
+    const unexplained = twice.filter((id) => !inFlight.has(id));
+    assert.deepEqual(
+      unexplained,
+      [],
+      `handled twice but not in flight at the SIGKILL (${inFlight.size} were)`,
+    );
+    for (const id of ghostIds) assert.ok(runs[id], `ghost entry ${id} lost`);
+    assert.deepEqual(await pendingOf(client, stream, "ghost"), []);
+    assertNoSecret(server.password, services);
+    report("redis-stream deploy", {
+      runtime: runtimeName(),
+      entries: TOTAL,
+      seconds: Number(seconds.toFixed(1)),
+      perSecond: Math.round(TOTAL / seconds),
+      workMs: 4,
+      shutdownMs: shutdowns,
+      inFlightAtKill: inFlight.size,
+      handledTwice: twice.length,
+    });
+  } finally {
+    await Promise.all(services.map((s) => s.dispose()));
+    client.disconnect();
+  }
+});
+
+test("redis-stream: throughput of one consumer with no simulated work", TIMEOUT, async (t) => {
+  const server = await redis.get(t);
+  if (!server) return;
+  const client = new Redis(server.url);
+  const stream = "throughput";
+  const count = 5_000;
+  let service: Service | undefined;
+  try {
+    await client.xgroup("CREATE", stream, "workers", "$", "MKSTREAM");
+    service = new Service("redis-stream", "bench-1", {
+      ...consumerEnv(server.url, stream, "bench-1"),
+      WORK_MS: "0",
+      BATCH_SIZE: "64",
+    });
+    await service.ready();
+    const began = performance.now();
+    await enqueue(client, stream, count);
+    await waitFor(
+      `${count} entries handled`,
+      async () =>
+        (await client.hlen(`${stream}:runs`)) === count &&
+          (await groupPending(client, stream)) === 0 || undefined,
+      { everyMs: 10, detail: () => service!.output },
+    );
+    const seconds = (performance.now() - began) / 1_000;
+    const exit = await service.terminate();
+    assert.equal(exit.code, 0, service.output);
+    report("redis-stream throughput", {
+      runtime: runtimeName(),
+      entries: count,
+      perSecond: Math.round(count / seconds),
+      batchSize: 64,
+      shutdownMs: Math.round(exit.ms),
+    });
+  } finally {
+    await service?.dispose();
+    client.disconnect();
+  }
+});
+
+test("redis-stream: connection errors never print the password", TIMEOUT, async (t) => {
+  const server = await redis.get(t);
+  if (!server) return;
+  const canary = `canary${crypto.randomUUID().replaceAll("-", "")}`;
+  const closed = await freePort();
+  const cases = [
+    ["refused", `redis://:${canary}@127.0.0.1:${closed}/0`],
+    ["wrong password", `redis://:${canary}@127.0.0.1:${server.port}/0`],
+  ] as const;
+  const runs = await Promise.all(cases.map(async ([what, url]) => {
+    const service = new Service("redis-stream", what, {
+      REDIS_URL: url,
+      START_TIMEOUT_MS: "1500",
+    });
+    const exit = await service.exited;
+    return { what, exit, service };
+  }));
+  for (const { what, exit, service } of runs) {
+    assert.equal(exit.code, 1, `${what}: exit\n${service.output}`);
+    assert.match(service.output, /redis_unavailable|could not start/);
+  }
+  assertNoSecret(canary, runs.map((run) => run.service));
+
+  const missing = new Service("redis-stream", "no url", { REDIS_URL: "" });
+  const exit = await missing.exited;
+  assert.equal(exit.code, 2, missing.output);
+  assert.match(missing.output, /REDIS_URL/);
+});
+
+test("redis-stream: the server stops", async () => {
+  await redis.stop();
+});
+
+test("no unhandled rejections", assertNoUnhandled);
