@@ -10,8 +10,10 @@ import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { assertNoUnhandled } from "../_support/unhandled.ts";
 import {
+  assertConnectionErrorsQuiet,
   assertNoSecret,
   report,
+  rollingDeploy,
   ServerSlot,
   waitFor,
 } from "./_harness.ts";
@@ -76,6 +78,24 @@ async function groupPending(client: Redis, stream: string): Promise<number> {
   return Number(summary[0]);
 }
 
+/** `stream/lag` and `stream/reclaim` through the pod's ops router. */
+async function checkCommands(pod: Service): Promise<void> {
+  const lag = await pod.dispatch(TOKEN, "consumer", "stream/lag");
+  assert.equal(lag.status, 200, JSON.stringify(lag.body));
+  const payload = (lag.body.result as { payload: Record<string, unknown> })
+    .payload;
+  assert.equal(payload.consumer, pod.name);
+  assert.equal(typeof payload.pending, "number");
+  const reclaim = await pod.dispatch(TOKEN, "consumer", "stream/reclaim", {
+    minIdleMs: 3_600_000, // nothing is idle that long: takes nothing
+  });
+  assert.equal(reclaim.status, 200, JSON.stringify(reclaim.body));
+  const bad = await pod.dispatch(TOKEN, "consumer", "stream/reclaim", {
+    minIdleMs: -1,
+  });
+  assert.notEqual(bad.status, 200, JSON.stringify(bad.body));
+}
+
 test("redis-stream: 10,000 entries survive three rolling deploys and a SIGKILL", TIMEOUT, async (t) => {
   const server = await redis.get(t);
   if (!server) return;
@@ -109,77 +129,17 @@ test("redis-stream: 10,000 entries survive three rolling deploys and a SIGKILL",
       ">",
     ) as [string, [string, string[]][]][];
     const ghostIds = ghost[0]![1].map(([id]) => id);
-    const began = performance.now();
-
-    let current = start("pod-1");
-    await current.ready();
-    const lag = await current.dispatch(TOKEN, "consumer", "stream/lag");
-    assert.equal(lag.status, 200, JSON.stringify(lag.body));
-    const lagPayload = (lag.body.result as { payload: Record<string, unknown> })
-      .payload;
-    assert.equal(lagPayload.consumer, "pod-1");
-    assert.equal(typeof lagPayload.pending, "number");
-    const reclaim = await current.dispatch(
-      TOKEN,
-      "consumer",
-      "stream/reclaim",
-      { minIdleMs: 3_600_000 },
-    );
-    assert.equal(reclaim.status, 200, JSON.stringify(reclaim.body));
-    const badReclaim = await current.dispatch(
-      TOKEN,
-      "consumer",
-      "stream/reclaim",
-      { minIdleMs: -1 },
-    );
-    assert.notEqual(badReclaim.status, 200);
-
-    // Three rolling deploys while the consumers work.
-    const shutdowns: number[] = [];
-    for (let deploy = 1; deploy <= 3; deploy++) {
-      await waitFor(
-        `${deploy * 1_500} handled entries`,
-        async () => (await handled()) >= deploy * 1_500 || undefined,
-        { detail },
-      );
-      const next = start(`pod-${deploy + 1}`);
-      await next.ready();
-      const exit = await current.terminate();
-      assert.equal(exit.code, 0, `pod-${deploy} exit\n${current.output}`);
-      assert.ok(
-        exit.ms < EXIT_BOUND_MS,
-        `pod-${deploy} took ${Math.round(exit.ms)} ms to exit`,
-      );
-      shutdowns.push(Math.round(exit.ms));
-      // Drained cleanly: nothing it read is left unacknowledged.
-      assert.deepEqual(await pendingOf(client, stream, `pod-${deploy}`), []);
-      current = next;
-    }
-
-    // SIGKILL, then the container restarts in the same pod (same name).
-    await waitFor("6,000 handled entries", async () =>
-      (await handled()) >= 6_000 || undefined, { detail });
-    await current.kill();
-    const handledAtKill = await handled();
-    const inFlight = new Set(await pendingOf(client, stream, "pod-4"));
-    assert.ok(
-      handledAtKill < TOTAL,
-      `all work was done before the SIGKILL (${handledAtKill})`,
-    );
-    current = start("pod-4");
-    await current.ready();
-
-    await waitFor(
-      "every entry handled and acknowledged",
-      async () =>
-        (await handled()) === TOTAL &&
-          (await groupPending(client, stream)) === 0 || undefined,
-      { detail, timeoutMs: 90_000 },
-    );
-    const seconds = (performance.now() - began) / 1_000;
-    const last = await current.terminate();
-    assert.equal(last.code, 0, current.output);
-    shutdowns.push(Math.round(last.ms));
+    const run = await rollingDeploy({
+      total: TOTAL,
+      start,
+      handled,
+      finished: async () =>
+        (await handled()) === TOTAL && (await groupPending(client, stream)) === 0,
+      held: (name) => pendingOf(client, stream, name),
+      exitBoundMs: EXIT_BOUND_MS,
+      detail,
+      firstReady: checkCommands,
+    });
 
     const runs = await client.hgetall(`${stream}:runs`);
     const ids = (await client.xrange(stream, "-", "+")).map(([id]) => id);
@@ -187,11 +147,11 @@ test("redis-stream: 10,000 entries survive three rolling deploys and a SIGKILL",
     const lost = ids.filter((id) => !runs[id]);
     assert.deepEqual(lost, [], "entries never handled");
     const twice = ids.filter((id) => Number(runs[id]) > 1);
-    const unexplained = twice.filter((id) => !inFlight.has(id));
+    const unexplained = twice.filter((id) => !run.inFlightAtKill.has(id));
     assert.deepEqual(
       unexplained,
       [],
-      `handled twice but not in flight at the SIGKILL (${inFlight.size} were)`,
+      `handled twice but not in flight at the SIGKILL (${run.inFlightAtKill.size} were)`,
     );
     for (const id of ghostIds) assert.ok(runs[id], `ghost entry ${id} lost`);
     assert.deepEqual(await pendingOf(client, stream, "ghost"), []);
@@ -199,11 +159,11 @@ test("redis-stream: 10,000 entries survive three rolling deploys and a SIGKILL",
     report("redis-stream deploy", {
       runtime: runtimeName(),
       entries: TOTAL,
-      seconds: Number(seconds.toFixed(1)),
-      perSecond: Math.round(TOTAL / seconds),
+      seconds: Number(run.seconds.toFixed(1)),
+      perSecond: Math.round(TOTAL / run.seconds),
       workMs: 4,
-      shutdownMs: shutdowns,
-      inFlightAtKill: inFlight.size,
+      shutdownMs: run.shutdownMs,
+      inFlightAtKill: run.inFlightAtKill.size,
       handledTwice: twice.length,
     });
   } finally {
@@ -257,28 +217,10 @@ test("redis-stream: connection errors never print the password", TIMEOUT, async 
   if (!server) return;
   const canary = `canary${crypto.randomUUID().replaceAll("-", "")}`;
   const closed = await freePort();
-  const cases = [
+  await assertConnectionErrorsQuiet("redis-stream", "REDIS_URL", canary, [
     ["refused", `redis://:${canary}@127.0.0.1:${closed}/0`],
     ["wrong password", `redis://:${canary}@127.0.0.1:${server.port}/0`],
-  ] as const;
-  const runs = await Promise.all(cases.map(async ([what, url]) => {
-    const service = new Service("redis-stream", what, {
-      REDIS_URL: url,
-      START_TIMEOUT_MS: "1500",
-    });
-    const exit = await service.exited;
-    return { what, exit, service };
-  }));
-  for (const { what, exit, service } of runs) {
-    assert.equal(exit.code, 1, `${what}: exit\n${service.output}`);
-    assert.match(service.output, /redis_unavailable|could not start/);
-  }
-  assertNoSecret(canary, runs.map((run) => run.service));
-
-  const missing = new Service("redis-stream", "no url", { REDIS_URL: "" });
-  const exit = await missing.exited;
-  assert.equal(exit.code, 2, missing.output);
-  assert.match(missing.output, /REDIS_URL/);
+  ], /redis_unavailable/);
 });
 
 test("redis-stream: the server stops", async () => {
