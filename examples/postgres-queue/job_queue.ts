@@ -68,6 +68,8 @@ export interface JobQueueOptions {
   retry?: RetryPolicy;
   /** Jobs claimed (and handled concurrently) at once. @default {16} */
   batchSize?: number;
+  /** Connections in the worker's pool (LISTEN takes one more). @default {10} */
+  poolSize?: number;
   /** The lease on a claimed job, ms; renewed while it runs. @default {30000} */
   visibilityMs?: number;
   /** Longest sleep without a notification, ms. @default {5000} */
@@ -104,6 +106,7 @@ const LEASE_EXPIRED = new OperationalFailure({
 export function jobQueue(options: JobQueueOptions): JobQueue {
   const { worker: me } = options;
   const batchSize = options.batchSize ?? 16;
+  const poolSize = options.poolSize ?? 10;
   const visibilityMs = options.visibilityMs ?? 30_000;
   const pollMs = options.pollMs ?? 5_000;
   const finishTimeoutMs = options.finishTimeoutMs ?? 10_000;
@@ -131,7 +134,7 @@ export function jobQueue(options: JobQueueOptions): JobQueue {
 
   async function onStart(ctx: WorkerContext): Promise<void> {
     const next = postgres(options.url, {
-      max: batchSize + 2,
+      max: poolSize, // queries queue for a free connection beyond this
       connect_timeout: 10,
       onnotice: () => {},
       connection: { application_name: me },
@@ -198,8 +201,11 @@ export function jobQueue(options: JobQueueOptions): JobQueue {
     }));
   }
 
-  /** Runs one job and records its outcome (while the lease is still ours). */
-  async function runOne(job: Claimed, signal: AbortSignal): Promise<void> {
+  /**
+   * Runs one job; records a failure (retry or dead) at once. Resolves true
+   * when the job succeeded: the batch marks those done together.
+   */
+  async function runOne(job: Claimed, signal: AbortSignal): Promise<boolean> {
     const db = sql!;
     if (job.abandoned && policy.delay(job.attempts - 1, LEASE_EXPIRED) === undefined) {
       // Its last run ended with no outcome (the worker died) and the policy
@@ -208,10 +214,11 @@ export function jobQueue(options: JobQueueOptions): JobQueue {
         update jobs set state = 'dead', last_error = 'too_many_attempts',
           locked_by = null, locked_until = null
         where id = ${job.id} and locked_by = ${me}`;
-      return;
+      return false;
     }
     try {
       await options.handle(job, { signal, sql: db });
+      return true;
     } catch (error) {
       const code = codeOf(error);
       const wait = policy.delay(job.attempts, error);
@@ -230,14 +237,21 @@ export function jobQueue(options: JobQueueOptions): JobQueue {
           update jobs set run_at = now() + ${wait} * interval '1 millisecond',
             last_error = ${code}, locked_by = null, locked_until = null
           where id = ${job.id} and locked_by = ${me}`);
-      return;
+      return false;
     }
-    // The acknowledgement. If the lease was lost meanwhile (the job ran past
-    // visibilityMs without renewal) another worker owns it now: leave it.
-    await db`
+  }
+
+  /**
+   * The acknowledgement of the jobs that succeeded. A job whose lease was
+   * lost meanwhile (it ran past visibilityMs without renewal) belongs to
+   * another worker now and is left alone.
+   */
+  async function markDone(ids: string[]): Promise<void> {
+    if (!ids.length) return;
+    await sql!`
       update jobs set state = 'done', done_at = now(),
         locked_by = null, locked_until = null
-      where id = ${job.id} and locked_by = ${me}`;
+      where id = any(${ids}::bigint[]) and locked_by = ${me}`;
   }
 
   /** Handles a batch concurrently, renewing the leases while it runs. */
@@ -255,8 +269,12 @@ export function jobQueue(options: JobQueueOptions): JobQueue {
       const outcomes = await Promise.allSettled(
         jobs.map((job) => runOne(job, signal)),
       );
+      await markDone(jobs.filter((_, i) => {
+        const outcome = outcomes[i]!;
+        return outcome.status === "fulfilled" && outcome.value;
+      }).map((job) => job.id));
       const failed = outcomes.find((o) => o.status === "rejected");
-      if (failed) throw failed.reason; // the lease expires; the job reruns
+      if (failed) throw failed.reason; // its lease expires; the job reruns
     } finally {
       clearInterval(renew);
     }
