@@ -177,4 +177,3 @@ function errorCode(error: unknown): string {
 export function shutdownBudget(log: Logger): number {
   return numberEnv("SHUTDOWN_TIMEOUT_MS", 20_000, log);
 }
-

@@ -49,7 +49,10 @@ export interface JobContext {
 }
 
 /** What the queue tells its log. Fields never carry a secret. */
-export type QueueLog = (message: string, fields: Record<string, unknown>) => void;
+export type QueueLog = (
+  message: string,
+  fields: Record<string, unknown>,
+) => void;
 
 /** Options of {@linkcode jobQueue}. */
 export interface JobQueueOptions {
@@ -207,7 +210,10 @@ export function jobQueue(options: JobQueueOptions): JobQueue {
    */
   async function runOne(job: Claimed, signal: AbortSignal): Promise<boolean> {
     const db = sql!;
-    if (job.abandoned && policy.delay(job.attempts - 1, LEASE_EXPIRED) === undefined) {
+    if (
+      job.abandoned &&
+      policy.delay(job.attempts - 1, LEASE_EXPIRED) === undefined
+    ) {
       // Its last run ended with no outcome (the worker died) and the policy
       // allows no more: a job that keeps killing workers goes dead too.
       await db`
@@ -222,12 +228,15 @@ export function jobQueue(options: JobQueueOptions): JobQueue {
     } catch (error) {
       const code = codeOf(error);
       const wait = policy.delay(job.attempts, error);
-      log(wait === undefined ? "job failed; giving up" : "job failed; retrying", {
-        id: job.id,
-        attempts: job.attempts,
-        code,
-        ...(wait === undefined ? {} : { retryInMs: wait }),
-      });
+      log(
+        wait === undefined ? "job failed; giving up" : "job failed; retrying",
+        {
+          id: job.id,
+          attempts: job.attempts,
+          code,
+          ...(wait === undefined ? {} : { retryInMs: wait }),
+        },
+      );
       await (wait === undefined
         ? db`
           update jobs set state = 'dead', last_error = ${code},
@@ -269,10 +278,12 @@ export function jobQueue(options: JobQueueOptions): JobQueue {
       const outcomes = await Promise.allSettled(
         jobs.map((job) => runOne(job, signal)),
       );
-      await markDone(jobs.filter((_, i) => {
-        const outcome = outcomes[i]!;
-        return outcome.status === "fulfilled" && outcome.value;
-      }).map((job) => job.id));
+      await markDone(
+        jobs.filter((_, i) => {
+          const outcome = outcomes[i]!;
+          return outcome.status === "fulfilled" && outcome.value;
+        }).map((job) => job.id),
+      );
       const failed = outcomes.find((o) => o.status === "rejected");
       if (failed) throw failed.reason; // its lease expires; the job reruns
     } finally {

@@ -255,7 +255,10 @@ export function streamConsumer(options: StreamConsumerOptions): StreamConsumer {
    * Takes over entries idle for `minIdleMs` (XAUTOCLAIM, whole cursor
    * sweep, at most `limit` entries); they are this consumer's from now on.
    */
-  async function reclaim(minIdleMs: number, limit = 1_000): Promise<StreamEntry[]> {
+  async function reclaim(
+    minIdleMs: number,
+    limit = 1_000,
+  ): Promise<StreamEntry[]> {
     const found: StreamEntry[] = [];
     let cursor = "0-0";
     do {
@@ -286,8 +289,9 @@ export function streamConsumer(options: StreamConsumerOptions): StreamConsumer {
     const entries: StreamEntry[] = [];
     const gone = [...deleted];
     for (const [id, flat] of raw) {
-      if (flat) entries.push({ id, fields: pairs(flat) as Record<string, string> });
-      else gone.push(id);
+      if (flat) {
+        entries.push({ id, fields: pairs(flat) as Record<string, string> });
+      } else gone.push(id);
     }
     if (gone.length) await conn!.client.xack(stream, group, ...gone);
     return entries;
@@ -334,11 +338,15 @@ export function streamConsumer(options: StreamConsumerOptions): StreamConsumer {
         if (!batch.length && history !== undefined) {
           batch = await readOwnPending(history);
           history = batch.length ? batch.at(-1)!.id : undefined;
-          if (batch.length) log("re-reading own pending entries", { count: batch.length });
+          if (batch.length) {
+            log("re-reading own pending entries", { count: batch.length });
+          }
         } else if (!batch.length && performance.now() >= nextReclaim) {
           nextReclaim = performance.now() + claimIdleMs / 2;
           batch = await reclaim(claimIdleMs);
-          if (batch.length) log("took over idle entries", { count: batch.length });
+          if (batch.length) {
+            log("took over idle entries", { count: batch.length });
+          }
         } else if (!batch.length) {
           batch = await readNew();
         }
@@ -445,7 +453,9 @@ function minIdleFrom(payload: unknown, fallback: number): number {
 /** `[k1, v1, k2, v2]` → `{ k1: v1, k2: v2 }`. */
 function pairs(flat: unknown[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = flat[i + 1];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    out[String(flat[i])] = flat[i + 1];
+  }
   return out;
 }
 

@@ -64,7 +64,9 @@ export async function waitFor<T>(
     const value = await check();
     if (value !== undefined) return value;
     if (performance.now() > deadline) {
-      assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}\n${detail()}`);
+      assert.fail(
+        `timed out after ${timeoutMs} ms waiting for ${what}\n${detail()}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
@@ -145,8 +147,11 @@ export async function rollingDeploy(plan: DeployPlan): Promise<DeployRun> {
     );
   };
   const reach = (count: number) =>
-    waitFor(`${count} handled`, async () =>
-      (await plan.handled()) >= count || undefined, { detail });
+    waitFor(
+      `${count} handled`,
+      async () => (await plan.handled()) >= count || undefined,
+      { detail },
+    );
 
   let current = plan.start("pod-1");
   await current.ready();

@@ -87,10 +87,15 @@ const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 
 // ── Redis ─────────────────────────────────────────────────────────────────
 
+/** Where `redis-server` is: the PATH, else /usr/bin; undefined if nowhere. */
+export function redisServerPath(): string | undefined {
+  return onPath("redis-server") ??
+    (existsSync("/usr/bin/redis-server") ? "/usr/bin/redis-server" : undefined);
+}
+
 /** Starts `redis-server` with a password on 127.0.0.1, no persistence. */
 export async function startRedis(): Promise<Started> {
-  const exe = onPath("redis-server") ??
-    (existsSync("/usr/bin/redis-server") ? "/usr/bin/redis-server" : "");
+  const exe = redisServerPath();
   if (!exe) {
     return {
       problem: "redis-server not found (apt-get install redis-server)",
@@ -176,7 +181,7 @@ async function startRedisOnce(exe: string): Promise<Started> {
 // ── PostgreSQL ────────────────────────────────────────────────────────────
 
 /** The directory of `initdb` / `pg_ctl`: Debian's newest, else the PATH. */
-function postgresBin(): string | undefined {
+export function postgresBin(): string | undefined {
   const base = "/usr/lib/postgresql";
   if (existsSync(base)) {
     const versions = readdirSync(base)

@@ -125,7 +125,9 @@ export class Service {
       if (status === 200) return url;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    throw new Error(`${this.name} was not ready in ${timeoutMs} ms\n${this.output}`);
+    throw new Error(
+      `${this.name} was not ready in ${timeoutMs} ms\n${this.output}`,
+    );
   }
 
   /** `promise`, unless the process exits (or the deadline passes) first. */
@@ -192,16 +194,19 @@ export class Service {
     name: string,
     payload?: unknown,
   ): Promise<{ status: number; body: Record<string, unknown> }> {
-    const response = await fetch(new URL("/admin/commands/dispatch", this.#url), {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${token}`,
-        "content-type": "application/json",
+    const response = await fetch(
+      new URL("/admin/commands/dispatch", this.#url),
+      {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${token}`,
+          "content-type": "application/json",
+        },
+        body: JSON.stringify(
+          payload === undefined ? { worker, name } : { worker, name, payload },
+        ),
       },
-      body: JSON.stringify(
-        payload === undefined ? { worker, name } : { worker, name, payload },
-      ),
-    });
+    );
     return { status: response.status, body: await response.json() };
   }
 }
