@@ -50,6 +50,7 @@ export interface JobContext {
 
 /** What the queue tells its log. Fields never carry a secret. */
 export type QueueLog = (
+  level: "info" | "warn",
   message: string,
   fields: Record<string, unknown>,
 ) => void;
@@ -151,7 +152,9 @@ export function jobQueue(options: JobQueueOptions): JobQueue {
         update jobs set locked_until = now() - interval '1 millisecond'
         where locked_by = ${me} and state = 'queued'
           and locked_until >= now()`;
-      if (released.count) log("released own leases", { count: released.count });
+      if (released.count) {
+        log("info", "released own leases", { count: released.count });
+      }
       await raceAbort(
         next.listen(CHANNEL, () => {
           woken = true;
@@ -229,6 +232,7 @@ export function jobQueue(options: JobQueueOptions): JobQueue {
       const code = codeOf(error);
       const wait = policy.delay(job.attempts, error);
       log(
+        "warn",
         wait === undefined ? "job failed; giving up" : "job failed; retrying",
         {
           id: job.id,
@@ -331,7 +335,7 @@ export function jobQueue(options: JobQueueOptions): JobQueue {
           failures++;
           healthy = false;
           updateReady();
-          log("postgres query failed; retrying", {
+          log("warn", "postgres query failed; retrying", {
             code: codeOf(error),
             failures,
           });

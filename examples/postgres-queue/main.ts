@@ -76,7 +76,7 @@ runtime.register({
     }),
     // Most of the shutdown budget; the rest closes the connections.
     finishTimeoutMs: Math.max(1_000, shutdownBudget(log) - 2_000),
-    log: (message, fields) => log.info(message, { worker, ...fields }),
+    log: (level, message, fields) => log[level](message, { worker, ...fields }),
     // The stand-in for real work. A payload { failTimes: k } fails its first
     // k runs (to show retries); each successful run inserts a row in
     // job_runs — deliberately not idempotent, so repeats are visible.

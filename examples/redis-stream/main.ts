@@ -71,7 +71,8 @@ runtime.register({
     claimIdleMs: numberEnv("CLAIM_IDLE_MS", 60_000, log),
     // Most of the shutdown budget; the rest closes the connections.
     finishTimeoutMs: Math.max(1_000, shutdownBudget(log) - 2_000),
-    log: (message, fields) => log.info(message, { consumer, ...fields }),
+    log: (level, message, fields) =>
+      log[level](message, { consumer, ...fields }),
     async handle(entry, { signal, redis }) {
       if (workMs > 0) await delay(workMs, { signal });
       await redis.hincrby(runs, entry.id, 1);

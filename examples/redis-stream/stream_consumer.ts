@@ -43,6 +43,7 @@ export interface HandlerContext {
 
 /** What the consumer tells its log. Fields never carry a secret. */
 export type ConsumerLog = (
+  level: "info" | "warn",
   message: string,
   fields: Record<string, unknown>,
 ) => void;
@@ -139,7 +140,9 @@ export function streamConsumer(options: StreamConsumerOptions): StreamConsumer {
       // hold what it was connecting to, so only its code is logged, once.
       redis.on("error", (error: unknown) => {
         const code = codeOf(error);
-        if (code !== lastCode) log("redis connection error", { role, code });
+        if (code !== lastCode) {
+          log("warn", "redis connection error", { role, code });
+        }
         lastCode = code;
       });
       redis.on("ready", () => {
@@ -207,7 +210,7 @@ export function streamConsumer(options: StreamConsumerOptions): StreamConsumer {
         await options.handle(entry, { signal, redis: client });
       } catch (error) {
         // Left pending: XAUTOCLAIM redelivers it after claimIdleMs.
-        log("handler failed; the entry stays pending", {
+        log("warn", "handler failed; the entry stays pending", {
           id: entry.id,
           code: codeOf(error),
         });
@@ -339,13 +342,15 @@ export function streamConsumer(options: StreamConsumerOptions): StreamConsumer {
           batch = await readOwnPending(history);
           history = batch.length ? batch.at(-1)!.id : undefined;
           if (batch.length) {
-            log("re-reading own pending entries", { count: batch.length });
+            log("info", "re-reading own pending entries", {
+              count: batch.length,
+            });
           }
         } else if (!batch.length && performance.now() >= nextReclaim) {
           nextReclaim = performance.now() + claimIdleMs / 2;
           batch = await reclaim(claimIdleMs);
           if (batch.length) {
-            log("took over idle entries", { count: batch.length });
+            log("info", "took over idle entries", { count: batch.length });
           }
         } else if (!batch.length) {
           batch = await readNew();
@@ -357,7 +362,7 @@ export function streamConsumer(options: StreamConsumerOptions): StreamConsumer {
         if (taking.aborted) break;
         history = "0"; // what was read but not acked is re-read first
         failures++;
-        log("redis command failed; retrying", {
+        log("warn", "redis command failed; retrying", {
           code: codeOf(error),
           failures,
         });
