@@ -29,6 +29,7 @@ import {
 } from "../../mod.ts";
 import { opsRouter } from "../../src/hono/mod.ts";
 import { logObserver } from "../../src/log/mod.ts";
+import { errorCode } from "./error_code.ts";
 
 /** Sends the service's logs to stdout as JSON lines; returns its logger. */
 export async function setUpLogs(service: string): Promise<Logger> {
@@ -158,16 +159,12 @@ export async function serveWorkers(
   } catch (error) {
     // runService already shut down what had started; the public projection
     // of the start error is in the runtime's failure logs.
-    log.error("could not start: {code}", { code: errorCode(error) });
+    log.error("could not start: {code}", {
+      code: errorCode(error, "worker_failed"),
+    });
     await server.shutdown(AbortSignal.timeout(1_000)).catch(() => {});
     process.exit(1);
   }
-}
-
-/** A thrown value's public code, when it has one (never its message). */
-function errorCode(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : "worker_failed";
 }
 
 /**

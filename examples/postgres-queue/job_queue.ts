@@ -29,7 +29,9 @@ import {
   type WorkerContext,
   type WorkerHandle,
 } from "../../mod.ts";
+import { errorCode } from "../_service/error_code.ts";
 import { finishWindow } from "../_service/finish_window.ts";
+import { raceAbort } from "../_service/race_abort.ts";
 import { CHANNEL, migrate } from "./schema.ts";
 
 /** One claimed job as the handler sees it. */
@@ -229,7 +231,7 @@ export function jobQueue(options: JobQueueOptions): JobQueue {
       await options.handle(job, { signal, sql: db });
       return true;
     } catch (error) {
-      const code = codeOf(error);
+      const code = errorCode(error);
       const wait = policy.delay(job.attempts, error);
       log(
         "warn",
@@ -336,7 +338,7 @@ export function jobQueue(options: JobQueueOptions): JobQueue {
           healthy = false;
           updateReady();
           log("warn", "postgres query failed; retrying", {
-            code: codeOf(error),
+            code: errorCode(error),
             failures,
           });
           await delay(jitter(backoff(failures)), { signal: taking })
@@ -396,28 +398,5 @@ function notConnected(): OperationalFailure {
   return new OperationalFailure({
     code: "postgres_unavailable",
     message: "the job queue is not connected",
-  });
-}
-
-/**
- * A thrown value's code fit for the table and logs: an OperationalFailure's
- * public code or a driver's SQLSTATE / errno, never a message.
- */
-function codeOf(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && /^[A-Za-z0-9_.-]{1,64}$/.test(code)
-    ? code
-    : "error";
-}
-
-/** `promise`, or the signal's reason if it aborts first. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() =>
-      signal.removeEventListener("abort", onAbort)
-    );
   });
 }

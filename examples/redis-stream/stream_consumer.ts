@@ -13,6 +13,7 @@
 import { Redis } from "ioredis";
 import {
   type Command,
+  CommandRejection,
   delay,
   exponential,
   full,
@@ -23,7 +24,9 @@ import {
   type WorkerContext,
   type WorkerHandle,
 } from "../../mod.ts";
+import { errorCode } from "../_service/error_code.ts";
 import { finishWindow } from "../_service/finish_window.ts";
+import { raceAbort } from "../_service/race_abort.ts";
 
 /** One stream entry as the handler sees it. */
 export interface StreamEntry {
@@ -139,7 +142,7 @@ export function streamConsumer(options: StreamConsumerOptions): StreamConsumer {
       // Without a listener ioredis prints each error itself; the message may
       // hold what it was connecting to, so only its code is logged, once.
       redis.on("error", (error: unknown) => {
-        const code = codeOf(error);
+        const code = errorCode(error);
         if (code !== lastCode) {
           log("warn", "redis connection error", { role, code });
         }
@@ -212,7 +215,7 @@ export function streamConsumer(options: StreamConsumerOptions): StreamConsumer {
         // Left pending: XAUTOCLAIM redelivers it after claimIdleMs.
         log("warn", "handler failed; the entry stays pending", {
           id: entry.id,
-          code: codeOf(error),
+          code: errorCode(error),
         });
         return;
       }
@@ -222,34 +225,16 @@ export function streamConsumer(options: StreamConsumerOptions): StreamConsumer {
     if (failed) throw failed.reason;
   }
 
-  /** Own pending entries, oldest first, from `after` on (XREADGROUP ... 0). */
-  async function readOwnPending(after: string): Promise<StreamEntry[]> {
-    const reply = await conn!.reader.xreadgroup(
-      "GROUP",
-      group,
-      consumer,
-      "COUNT",
-      batchSize,
-      "STREAMS",
-      stream,
-      after,
-    ) as ReadReply;
-    return await usable(reply?.[0]?.[1] ?? []);
-  }
-
-  /** New entries, blocking up to `blockMs` (XREADGROUP ... >). */
-  async function readNew(): Promise<StreamEntry[]> {
-    const reply = await conn!.reader.xreadgroup(
-      "GROUP",
-      group,
-      consumer,
-      "COUNT",
-      batchSize,
-      "BLOCK",
-      blockMs,
-      "STREAMS",
-      stream,
-      ">",
+  /**
+   * Reads a batch as this consumer: its own pending entries from `after`
+   * on (no wait), or with `after` = ">" new ones, blocking up to `blockMs`.
+   */
+  async function read(after: string): Promise<StreamEntry[]> {
+    const block = after === ">" ? ["BLOCK", blockMs] : [];
+    const reply = await conn!.reader.call(
+      "XREADGROUP",
+      ...["GROUP", group, consumer, "COUNT", batchSize, ...block],
+      ...["STREAMS", stream, after],
     ) as ReadReply;
     return await usable(reply?.[0]?.[1] ?? []);
   }
@@ -339,7 +324,7 @@ export function streamConsumer(options: StreamConsumerOptions): StreamConsumer {
       try {
         let batch = claimed.splice(0, batchSize);
         if (!batch.length && history !== undefined) {
-          batch = await readOwnPending(history);
+          batch = await read(history);
           history = batch.length ? batch.at(-1)!.id : undefined;
           if (batch.length) {
             log("info", "re-reading own pending entries", {
@@ -353,7 +338,7 @@ export function streamConsumer(options: StreamConsumerOptions): StreamConsumer {
             log("info", "took over idle entries", { count: batch.length });
           }
         } else if (!batch.length) {
-          batch = await readNew();
+          batch = await read(">");
         }
         // Entries read as drain began are in hand: they are finished too.
         await handleAll(batch, finish.signal);
@@ -363,7 +348,7 @@ export function streamConsumer(options: StreamConsumerOptions): StreamConsumer {
         history = "0"; // what was read but not acked is re-read first
         failures++;
         log("warn", "redis command failed; retrying", {
-          code: codeOf(error),
+          code: errorCode(error),
           failures,
         });
         await delay(jitter(backoff(failures)), { signal: taking })
@@ -449,7 +434,7 @@ function minIdleFrom(payload: unknown, fallback: number): number {
   if (typeof value === "number" && Number.isInteger(value) && value >= 0) {
     return value;
   }
-  throw new OperationalFailure({
+  throw new CommandRejection({
     code: "invalid_payload",
     message: "minIdleMs must be a whole number of milliseconds, at least 0",
   });
@@ -462,22 +447,4 @@ function pairs(flat: unknown[]): Record<string, unknown> {
     out[String(flat[i])] = flat[i + 1];
   }
   return out;
-}
-
-/** A thrown value's own code (e.g. `ECONNREFUSED`), never its message. */
-function codeOf(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : "error";
-}
-
-/** `promise`, or the signal's reason if it aborts first. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() =>
-      signal.removeEventListener("abort", onAbort)
-    );
-  });
 }

@@ -2,9 +2,19 @@
 // on first use; the skip-or-fail rule when it cannot start; polling for a
 // condition with a deadline; the secret-canary check on child output.
 import assert from "node:assert/strict";
-import type { TestContext } from "node:test";
-import { type Started, type TestServer, underCI } from "./_servers.ts";
+import { test, type TestContext } from "node:test";
+import {
+  freePort,
+  type Started,
+  type TestServer,
+  underCI,
+} from "./_servers.ts";
 import { Service } from "./_service.ts";
+
+/** The shutdown budget the deploy tests give each pod, ms. */
+export const SHUTDOWN_TIMEOUT_MS = 10_000;
+/** A SIGTERM exit must come within the budget plus process teardown, ms. */
+const EXIT_BOUND_MS = SHUTDOWN_TIMEOUT_MS + 5_000;
 
 /** One lazily started server, shared by a file's tests. */
 export class ServerSlot {
@@ -32,6 +42,22 @@ export class ServerSlot {
     // Bun's TestContext may lack skip(); the SKIPPED line is the message then.
     (t as { skip?: (message: string) => void }).skip?.(message);
     return undefined;
+  }
+
+  /**
+   * A test that needs the server (skipped, or failed under CI, without it).
+   * Deploy tests are long: the timeout is generous.
+   */
+  test(name: string, body: (server: TestServer) => Promise<void>): void {
+    test(name, { timeout: 150_000 }, async (t) => {
+      const server = await this.get(t);
+      if (server) await body(server);
+    });
+  }
+
+  /** Ends the file's tests: stops the server if one was started. */
+  stopTest(): void {
+    test(`${this.#what} stops`, () => this.stop());
   }
 
   /** Stops the server if one was started. */
@@ -72,6 +98,22 @@ export async function waitFor<T>(
   }
 }
 
+/**
+ * Asserts that whatever ran more than once was in flight at the SIGKILL:
+ * the only repeats at-least-once delivery allows here.
+ */
+export function assertRepeatsOnlyInFlight(
+  repeated: string[],
+  run: DeployRun,
+): void {
+  const unexplained = repeated.filter((id) => !run.inFlightAtKill.has(id));
+  assert.deepEqual(
+    unexplained,
+    [],
+    `ran twice but not in flight at the SIGKILL (${run.inFlightAtKill.size} were)`,
+  );
+}
+
 /** Asserts that no output contains `secret`. */
 export function assertNoSecret(
   secret: string,
@@ -102,8 +144,6 @@ export interface DeployPlan {
   finished(): Promise<boolean>;
   /** What pod `name` holds unacknowledged (its in-flight work). */
   held(name: string): Promise<string[]>;
-  /** The SIGTERM exit budget, ms. */
-  exitBoundMs: number;
   /** The services' output, for failure messages. */
   detail(): string;
   /** Runs once pod-1 is ready, e.g. to call its commands. */
@@ -136,7 +176,7 @@ export async function rollingDeploy(plan: DeployPlan): Promise<DeployRun> {
     const exit = await service.terminate();
     assert.equal(exit.code, 0, `${service.name} exit\n${service.output}`);
     assert.ok(
-      exit.ms < plan.exitBoundMs,
+      exit.ms < EXIT_BOUND_MS,
       `${service.name} took ${Math.round(exit.ms)} ms to exit`,
     );
     shutdownMs.push(Math.round(exit.ms));
@@ -192,17 +232,20 @@ export async function rollingDeploy(plan: DeployPlan): Promise<DeployRun> {
 export async function assertConnectionErrorsQuiet(
   example: string,
   variable: string,
-  canary: string,
-  urls: Array<[what: string, url: string]>,
+  urls: (canary: string, closedPort: number) => Array<[string, string]>,
   publicCode: RegExp,
 ): Promise<void> {
-  const runs = await Promise.all(urls.map(async ([what, url]) => {
-    const service = new Service(example, what, {
-      [variable]: url,
-      START_TIMEOUT_MS: "3000",
-    });
-    return { service, exit: await service.exited };
-  }));
+  const canary = `canary${crypto.randomUUID().replaceAll("-", "")}`;
+  const closedPort = await freePort();
+  const runs = await Promise.all(
+    urls(canary, closedPort).map(async ([what, url]) => {
+      const service = new Service(example, what, {
+        [variable]: url,
+        START_TIMEOUT_MS: "3000",
+      });
+      return { service, exit: await service.exited };
+    }),
+  );
   for (const { service, exit } of runs) {
     assert.equal(exit.code, 1, `${service.name}: exit\n${service.output}`);
     assert.match(service.output, publicCode, service.output);
@@ -212,4 +255,69 @@ export async function assertConnectionErrorsQuiet(
   const exit = await missing.exited;
   assert.equal(exit.code, 2, missing.output);
   assert.match(missing.output, new RegExp(variable));
+}
+
+/** The pods of one test: started by name, all disposed of at the end. */
+export class Pods {
+  readonly #example: string;
+  readonly #env: (name: string) => Record<string, string>;
+  readonly all: Service[] = [];
+
+  constructor(example: string, env: (name: string) => Record<string, string>) {
+    this.#example = example;
+    this.#env = env;
+  }
+
+  /** Starts pod `name` (its environment from the constructor's `env`). */
+  start = (name: string, extra: Record<string, string> = {}): Service => {
+    const pod = new Service(this.#example, name, {
+      ...this.#env(name),
+      ...extra,
+    });
+    this.all.push(pod);
+    return pod;
+  };
+
+  /** Every pod's output, for failure messages. */
+  detail = (): string => this.all.map((pod) => pod.output).join("\n");
+
+  /** Kills whatever still runs. */
+  async dispose(): Promise<void> {
+    await Promise.all(this.all.map((pod) => pod.dispose()));
+  }
+}
+
+/** What {@linkcode measureThroughput} runs. */
+export interface ThroughputPlan {
+  pods: Pods;
+  /** Environment that turns the simulated work off and batches widely. */
+  env: Record<string, string>;
+  count: number;
+  enqueue(): Promise<void>;
+  finished(): Promise<boolean>;
+}
+
+/**
+ * One pod, ready before anything is enqueued; then `count` messages and the
+ * time until all are acknowledged. Returns messages/s and the SIGTERM time.
+ */
+export async function measureThroughput(
+  plan: ThroughputPlan,
+): Promise<{ perSecond: number; shutdownMs: number }> {
+  const pod = plan.pods.start("bench-1", plan.env);
+  await pod.ready();
+  const began = performance.now();
+  await plan.enqueue();
+  await waitFor(
+    `${plan.count} acknowledged`,
+    async () => (await plan.finished()) || undefined,
+    { everyMs: 10, detail: plan.pods.detail },
+  );
+  const seconds = (performance.now() - began) / 1_000;
+  const exit = await pod.terminate();
+  assert.equal(exit.code, 0, pod.output);
+  return {
+    perSecond: Math.round(plan.count / seconds),
+    shutdownMs: Math.round(exit.ms),
+  };
 }

@@ -13,21 +13,20 @@ import { assertNoUnhandled } from "../_support/unhandled.ts";
 import {
   assertConnectionErrorsQuiet,
   assertNoSecret,
+  assertRepeatsOnlyInFlight,
+  measureThroughput,
+  Pods,
   report,
   rollingDeploy,
   ServerSlot,
-  waitFor,
+  SHUTDOWN_TIMEOUT_MS,
 } from "./_harness.ts";
-import { freePort, startPostgres } from "./_servers.ts";
-import { runtimeName, Service } from "./_service.ts";
+import { startPostgres } from "./_servers.ts";
+import { runtimeName, type Service } from "./_service.ts";
 
 const pg = new ServerSlot("PostgreSQL", startPostgres);
 const TOTAL = 10_000;
 const TOKEN = crypto.randomUUID();
-const SHUTDOWN_TIMEOUT_MS = 10_000;
-/** Exit within the budget, plus a loaded machine's process teardown. */
-const EXIT_BOUND_MS = SHUTDOWN_TIMEOUT_MS + 5_000;
-const TIMEOUT = { timeout: 150_000 };
 /** Jobs n = 1 and 2 always fail; every 500th fails once. */
 const POISON = 2;
 
@@ -66,29 +65,20 @@ async function settledCount(sql: Sql): Promise<number> {
   return row!.n as number;
 }
 
-test(
+pg.test(
   "postgres-queue: 10,000 jobs survive three rolling deploys and a SIGKILL",
-  TIMEOUT,
-  async (t) => {
-    const server = await pg.get(t);
-    if (!server) return;
+  async (server) => {
     const sql = connect(server.url);
-    const services: Service[] = [];
-    const start = (name: string): Service => {
-      const service = new Service(
-        "postgres-queue",
-        name,
-        workerEnv(server.url, name),
-      );
-      services.push(service);
-      return service;
-    };
+    const pods = new Pods(
+      "postgres-queue",
+      (name) => workerEnv(server.url, name),
+    );
     try {
       await migrate(sql);
       await enqueue(sql, TOTAL, POISON);
       const run = await rollingDeploy({
         total: TOTAL,
-        start,
+        start: pods.start,
         handled: () => settledCount(sql),
         finished: async () => (await settledCount(sql)) === TOTAL,
         held: async (name) =>
@@ -97,8 +87,7 @@ test(
           where locked_by = ${name} and state = 'queued'
             and locked_until > now()
           order by id`).map((row) => String(row.id)),
-        exitBoundMs: EXIT_BOUND_MS,
-        detail: () => services.map((s) => s.output).join("\n"),
+        detail: pods.detail,
         firstReady: checkCommands,
       });
 
@@ -131,12 +120,7 @@ test(
       const twice = done.filter((job) => job.runs > 1).map((job) =>
         String(job.id)
       );
-      const unexplained = twice.filter((id) => !run.inFlightAtKill.has(id));
-      assert.deepEqual(
-        unexplained,
-        [],
-        `ran twice but not in flight at the SIGKILL (${run.inFlightAtKill.size} were)`,
-      );
+      assertRepeatsOnlyInFlight(twice, run);
       const flaky = done.filter((job) => Number(job.payload.failTimes) === 1);
       assert.equal(flaky.length, TOTAL / 500);
       for (const job of flaky) {
@@ -145,7 +129,7 @@ test(
           `flaky job ${job.id}: ${job.attempts} attempts`,
         );
       }
-      assertNoSecret(server.password, services);
+      assertNoSecret(server.password, pods.all);
       report("postgres-queue deploy", {
         runtime: runtimeName(),
         jobs: TOTAL,
@@ -157,7 +141,7 @@ test(
         ranTwice: twice.length,
       });
     } finally {
-      await Promise.all(services.map((s) => s.dispose()));
+      await pods.dispose();
       await sql.end({ timeout: 1 });
     }
   },
@@ -173,77 +157,55 @@ async function checkCommands(pod: Service): Promise<void> {
   assert.equal(typeof payload.queued, "number");
 }
 
-test(
+pg.test(
   "postgres-queue: throughput of one worker with no simulated work",
-  TIMEOUT,
-  async (t) => {
-    const server = await pg.get(t);
-    if (!server) return;
+  async (server) => {
     const sql = connect(server.url);
-    let service: Service | undefined;
     const count = 5_000;
+    const pods = new Pods(
+      "postgres-queue",
+      (name) => workerEnv(server.url, name),
+    );
     try {
       await migrate(sql);
       await sql`truncate jobs, job_runs`;
-      service = new Service("postgres-queue", "bench-1", {
-        ...workerEnv(server.url, "bench-1"),
-        WORK_MS: "0",
-        BATCH_SIZE: "64",
+      const measured = await measureThroughput({
+        pods,
+        env: { WORK_MS: "0", BATCH_SIZE: "64" },
+        count,
+        enqueue: () => enqueue(sql, count),
+        finished: async () => (await settledCount(sql)) === count,
       });
-      await service.ready();
-      const began = performance.now();
-      await enqueue(sql, count);
-      await waitFor(
-        `${count} jobs done`,
-        async () => (await settledCount(sql)) === count || undefined,
-        { everyMs: 10, detail: () => service!.output },
-      );
-      const seconds = (performance.now() - began) / 1_000;
-      const exit = await service.terminate();
-      assert.equal(exit.code, 0, service.output);
       report("postgres-queue throughput", {
         runtime: runtimeName(),
         jobs: count,
-        perSecond: Math.round(count / seconds),
         batchSize: 64,
-        shutdownMs: Math.round(exit.ms),
+        ...measured,
       });
     } finally {
-      await service?.dispose();
+      await pods.dispose();
       await sql.end({ timeout: 1 });
     }
   },
 );
 
-test(
+pg.test(
   "postgres-queue: connection errors never print the password",
-  TIMEOUT,
-  async (t) => {
-    const server = await pg.get(t);
-    if (!server) return;
-    const canary = `canary${crypto.randomUUID().replaceAll("-", "")}`;
-    const closed = await freePort();
+  async (server) => {
+    const url = (password: string, port: number) =>
+      `postgres://workerkit:${password}@127.0.0.1:${port}/postgres`;
     await assertConnectionErrorsQuiet(
       "postgres-queue",
       "DATABASE_URL",
-      canary,
-      [
-        [
-          "refused",
-          `postgres://workerkit:${canary}@127.0.0.1:${closed}/postgres`,
-        ],
-        [
-          "wrong password",
-          `postgres://workerkit:${canary}@127.0.0.1:${server.port}/postgres`,
-        ],
+      (canary, closedPort) => [
+        ["refused", url(canary, closedPort)],
+        ["wrong password", url(canary, server.port)],
       ],
       /postgres_unavailable/,
     );
   },
 );
 
-test("postgres-queue: the server stops", async () => {
-  await pg.stop();
-});
+pg.stopTest();
 
 test("no unhandled rejections", assertNoUnhandled);

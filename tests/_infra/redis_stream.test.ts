@@ -12,21 +12,20 @@ import { assertNoUnhandled } from "../_support/unhandled.ts";
 import {
   assertConnectionErrorsQuiet,
   assertNoSecret,
+  assertRepeatsOnlyInFlight,
+  measureThroughput,
+  Pods,
   report,
   rollingDeploy,
   ServerSlot,
-  waitFor,
+  SHUTDOWN_TIMEOUT_MS,
 } from "./_harness.ts";
-import { freePort, startRedis } from "./_servers.ts";
-import { runtimeName, Service } from "./_service.ts";
+import { startRedis } from "./_servers.ts";
+import { runtimeName, type Service } from "./_service.ts";
 
 const redis = new ServerSlot("redis-server", startRedis);
 const TOTAL = 10_000;
 const TOKEN = crypto.randomUUID();
-const SHUTDOWN_TIMEOUT_MS = 10_000;
-/** Exit within the budget, plus a loaded machine's process teardown. */
-const EXIT_BOUND_MS = SHUTDOWN_TIMEOUT_MS + 5_000;
-const TIMEOUT = { timeout: 150_000 };
 
 /** Environment of every consumer in the deploy test. */
 function consumerEnv(url: string, stream: string, consumer: string) {
@@ -96,26 +95,16 @@ async function checkCommands(pod: Service): Promise<void> {
   assert.notEqual(bad.status, 200, JSON.stringify(bad.body));
 }
 
-test(
+redis.test(
   "redis-stream: 10,000 entries survive three rolling deploys and a SIGKILL",
-  TIMEOUT,
-  async (t) => {
-    const server = await redis.get(t);
-    if (!server) return;
+  async (server) => {
     const client = new Redis(server.url);
     const stream = "orders";
-    const services: Service[] = [];
-    const start = (name: string): Service => {
-      const service = new Service(
-        "redis-stream",
-        name,
-        consumerEnv(server.url, stream, name),
-      );
-      services.push(service);
-      return service;
-    };
+    const pods = new Pods(
+      "redis-stream",
+      (name) => consumerEnv(server.url, stream, name),
+    );
     const handled = () => client.hlen(`${stream}:runs`);
-    const detail = () => services.map((s) => s.output).join("\n");
     try {
       await client.xgroup("CREATE", stream, "workers", "0", "MKSTREAM");
       await enqueue(client, stream, TOTAL);
@@ -134,14 +123,13 @@ test(
       const ghostIds = ghost[0]![1].map(([id]) => id);
       const run = await rollingDeploy({
         total: TOTAL,
-        start,
+        start: pods.start,
         handled,
         finished: async () =>
           (await handled()) === TOTAL &&
           (await groupPending(client, stream)) === 0,
         held: (name) => pendingOf(client, stream, name),
-        exitBoundMs: EXIT_BOUND_MS,
-        detail,
+        detail: pods.detail,
         firstReady: checkCommands,
       });
 
@@ -151,15 +139,10 @@ test(
       const lost = ids.filter((id) => !runs[id]);
       assert.deepEqual(lost, [], "entries never handled");
       const twice = ids.filter((id) => Number(runs[id]) > 1);
-      const unexplained = twice.filter((id) => !run.inFlightAtKill.has(id));
-      assert.deepEqual(
-        unexplained,
-        [],
-        `handled twice but not in flight at the SIGKILL (${run.inFlightAtKill.size} were)`,
-      );
+      assertRepeatsOnlyInFlight(twice, run);
       for (const id of ghostIds) assert.ok(runs[id], `ghost entry ${id} lost`);
       assert.deepEqual(await pendingOf(client, stream, "ghost"), []);
-      assertNoSecret(server.password, services);
+      assertNoSecret(server.password, pods.all);
       report("redis-stream deploy", {
         runtime: runtimeName(),
         entries: TOTAL,
@@ -171,73 +154,63 @@ test(
         handledTwice: twice.length,
       });
     } finally {
-      await Promise.all(services.map((s) => s.dispose()));
+      await pods.dispose();
       client.disconnect();
     }
   },
 );
 
-test(
+redis.test(
   "redis-stream: throughput of one consumer with no simulated work",
-  TIMEOUT,
-  async (t) => {
-    const server = await redis.get(t);
-    if (!server) return;
+  async (server) => {
     const client = new Redis(server.url);
     const stream = "throughput";
     const count = 5_000;
-    let service: Service | undefined;
+    const pods = new Pods(
+      "redis-stream",
+      (name) => consumerEnv(server.url, stream, name),
+    );
     try {
       await client.xgroup("CREATE", stream, "workers", "$", "MKSTREAM");
-      service = new Service("redis-stream", "bench-1", {
-        ...consumerEnv(server.url, stream, "bench-1"),
-        WORK_MS: "0",
-        BATCH_SIZE: "64",
-      });
-      await service.ready();
-      const began = performance.now();
-      await enqueue(client, stream, count);
-      await waitFor(
-        `${count} entries handled`,
-        async () =>
+      const measured = await measureThroughput({
+        pods,
+        env: { WORK_MS: "0", BATCH_SIZE: "64" },
+        count,
+        enqueue: () => enqueue(client, stream, count),
+        finished: async () =>
           (await client.hlen(`${stream}:runs`)) === count &&
-            (await groupPending(client, stream)) === 0 || undefined,
-        { everyMs: 10, detail: () => service!.output },
-      );
-      const seconds = (performance.now() - began) / 1_000;
-      const exit = await service.terminate();
-      assert.equal(exit.code, 0, service.output);
+          (await groupPending(client, stream)) === 0,
+      });
       report("redis-stream throughput", {
         runtime: runtimeName(),
         entries: count,
-        perSecond: Math.round(count / seconds),
         batchSize: 64,
-        shutdownMs: Math.round(exit.ms),
+        ...measured,
       });
     } finally {
-      await service?.dispose();
+      await pods.dispose();
       client.disconnect();
     }
   },
 );
 
-test(
+redis.test(
   "redis-stream: connection errors never print the password",
-  TIMEOUT,
-  async (t) => {
-    const server = await redis.get(t);
-    if (!server) return;
-    const canary = `canary${crypto.randomUUID().replaceAll("-", "")}`;
-    const closed = await freePort();
-    await assertConnectionErrorsQuiet("redis-stream", "REDIS_URL", canary, [
-      ["refused", `redis://:${canary}@127.0.0.1:${closed}/0`],
-      ["wrong password", `redis://:${canary}@127.0.0.1:${server.port}/0`],
-    ], /redis_unavailable/);
+  async (server) => {
+    const url = (password: string, port: number) =>
+      `redis://:${password}@127.0.0.1:${port}/0`;
+    await assertConnectionErrorsQuiet(
+      "redis-stream",
+      "REDIS_URL",
+      (canary, closedPort) => [
+        ["refused", url(canary, closedPort)],
+        ["wrong password", url(canary, server.port)],
+      ],
+      /redis_unavailable/,
+    );
   },
 );
 
-test("redis-stream: the server stops", async () => {
-  await redis.stop();
-});
+redis.stopTest();
 
 test("no unhandled rejections", assertNoUnhandled);
