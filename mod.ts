@@ -136,9 +136,28 @@ export type {
   CheckResult,
   CheckSummary,
 } from "./src/ops/check.ts";
-export { runService } from "./src/run_service.ts";
-export type { RunServiceOptions, ServiceResult } from "./src/run_service.ts";
-export type { FetchHandler, ServeOptions, Server } from "./src/server.ts";
+export { runService } from "./src/service/run_service.ts";
+export type {
+  RunServiceOptions,
+  ServiceResult,
+} from "./src/service/run_service.ts";
+export type {
+  FetchHandler,
+  ServeOptions,
+  Server,
+} from "./src/service/server.ts";
+export type {
+  ServiceEventMap,
+  ServiceWarningEvent,
+  ShutdownEvent,
+  ShutdownPhases,
+  ShutdownProblem,
+  ShutdownTrigger,
+} from "./src/service/service_events.ts";
+export type {
+  BudgetWarning,
+  ShutdownBudget,
+} from "./src/service/shutdown_budget.ts";
 export { systemClock } from "./src/clock.ts";
 export type { Clock } from "./src/clock.ts";
 export {
