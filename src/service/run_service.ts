@@ -209,6 +209,7 @@ async function shutDown(
     phases.flush = clock.now() - flushBegan;
   }
   phases.total = clock.now() - began;
+  roundPhases(phases);
   const exitCode = problems.length === 0 ? 0 : 1;
   emitServiceEvent(runtime, "shutdown", {
     runtime: runtime.name,
@@ -222,6 +223,13 @@ async function shutDown(
     budget,
   });
   return { exitCode, unstopped, phases };
+}
+
+/** Whole milliseconds read better in logs than the clock's fractions. */
+function roundPhases(phases: ShutdownPhases): void {
+  for (const key of Object.keys(phases) as Array<keyof ShutdownPhases>) {
+    phases[key] = Math.round(phases[key]);
+  }
 }
 
 /**

@@ -3,7 +3,7 @@ import { RuntimeEvent } from "../events.ts";
 import type { Runtime } from "../runtime.ts";
 import type { BudgetWarning, ShutdownBudget } from "./shutdown_budget.ts";
 
-/** Milliseconds spent in each step of one shutdown, in timeline order. */
+/** Whole milliseconds spent in each step of one shutdown, in timeline order. */
 export interface ShutdownPhases {
   /** Unready but serving (`shutdownDelay`). */
   delay: number;
