@@ -1,8 +1,7 @@
-import type { Clock } from "../clock.ts";
-import { WorkerkitError } from "../errors.ts";
+import type { Clock } from "../base/clock.ts";
+import { WorkerkitError } from "../base/errors.ts";
 import { delay } from "../retry/delay.ts";
 import { Runtime } from "../runtime.ts";
-import { RUNTIME_INTERNALS } from "../runtime_internals.ts";
 import { holdEventLoop } from "./keep_alive.ts";
 import type { Server } from "./server.ts";
 import {
@@ -171,7 +170,7 @@ async function shutDown(
 ): Promise<ServiceResult> {
   const { runtime, server, clock, budget, flush } = settings;
   const began = clock.now();
-  runtime[RUNTIME_INTERNALS].beginStopping();
+  runtime.beginStopping();
   if (delayMs > 0) await delay(delayMs, { clock });
   const budgetStart = clock.now();
   const left = (): number => budgetStart + budget.shutdownTimeout - clock.now();
@@ -240,8 +239,7 @@ function shutdownTrigger(
   runtime: Runtime,
   signal: AbortSignal,
 ): Promise<ShutdownTrigger> {
-  const internals = runtime[RUNTIME_INTERNALS];
-  if (internals.failingRuntime()) return Promise.resolve("fail-runtime");
+  if (runtime.failing) return Promise.resolve("fail-runtime");
   if (signal.aborted) return Promise.resolve("signal");
   return new Promise<ShutdownTrigger>((resolve) => {
     const done = (trigger: ShutdownTrigger): void => {
@@ -251,7 +249,7 @@ function shutdownTrigger(
     };
     const onAbort = (): void => done("signal");
     const onTransition = (): void => {
-      if (internals.failingRuntime()) done("fail-runtime");
+      if (runtime.failing) done("fail-runtime");
     };
     signal.addEventListener("abort", onAbort, { once: true });
     runtime.addEventListener("transition", onTransition);
@@ -295,7 +293,7 @@ function checkOptions(options: RunServiceOptions): Settings {
     flushReserve: optional("flushReserve", options),
     hasFlush: flush !== undefined,
   });
-  const clock = runtime[RUNTIME_INTERNALS].clock;
+  const clock = runtime.clock;
   for (const warning of warnings) {
     emitServiceEvent(runtime, "servicewarning", {
       runtime: runtime.name,

@@ -1,8 +1,8 @@
 // The bounded steps of runService's shutdown. Each one waits at most its
 // share, whatever the code it calls does with its signal, and reports what
 // happened instead of throwing.
-import { Attempt, invoke } from "../attempt.ts";
-import type { Clock } from "../clock.ts";
+import { Attempt, invoke } from "../base/_attempt.ts";
+import type { Clock } from "../base/clock.ts";
 import type { RuntimeEvent, TransitionEvent } from "../events.ts";
 import type { Runtime } from "../runtime.ts";
 import type { Server } from "./server.ts";

@@ -1,6 +1,6 @@
-import type { Command } from "./command.ts";
-import type { ManagedWorker } from "./managed_worker.ts";
-import type { CommandInfo, WorkerSnapshot } from "./status.ts";
+import type { Command } from "../command.ts";
+import type { ManagedWorker } from "./_managed_worker.ts";
+import type { CommandInfo, WorkerSnapshot } from "../status.ts";
 
 /** A fresh, JSON-safe snapshot of one worker. */
 export function snapshot(w: ManagedWorker): WorkerSnapshot {
@@ -20,6 +20,9 @@ export function commandInfo(command: Command): CommandInfo {
   if (command.payloadKind !== undefined) info.payloadKind = command.payloadKind;
   if (command.idempotent !== undefined) info.idempotent = command.idempotent;
   if (command.dangerous !== undefined) info.dangerous = command.dangerous;
+  if (command.payloadJsonSchema !== undefined) {
+    info.payloadJsonSchema = structuredClone(command.payloadJsonSchema);
+  }
   return info;
 }
 
