@@ -4,7 +4,7 @@ import {
   delay,
   runService,
   Runtime,
-  RuntimeEvent,
+  type RuntimeEvent,
   WorkerkitError,
 } from "../mod.ts";
 import type {
