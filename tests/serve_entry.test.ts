@@ -9,9 +9,13 @@ import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
 import process from "node:process";
 import { WorkerkitError } from "../mod.ts";
-import type { FetchHandler, Server } from "../mod.ts";
+import type { Server } from "../mod.ts";
 import { serve } from "../adapters/serve.ts";
-import { adapterName } from "./_support/serve.ts";
+import {
+  adapterName,
+  closeBounded as close,
+  serveOnLoopback as loopback,
+} from "./_support/serve.ts";
 import { assertNoUnhandled } from "./_support/unhandled.ts";
 import { deferred } from "./_support/workers.ts";
 
@@ -21,24 +25,6 @@ import { deferred } from "./_support/workers.ts";
  */
 const PAST_BUN_IDLE_MS = 15_000;
 const TIMEOUT = { timeout: 120_000 };
-
-function loopback(
-  handler: FetchHandler,
-  extra: Record<string, unknown> = {},
-): Promise<Server> {
-  return serve(handler, { port: 0, hostname: "127.0.0.1", ...extra });
-}
-
-/** Shuts `server` down, bounded so a stuck connection cannot hang the test. */
-async function close(server: Server): Promise<void> {
-  const bound = new AbortController();
-  const timer = setTimeout(() => bound.abort(), 5_000);
-  try {
-    await server.shutdown(bound.signal);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

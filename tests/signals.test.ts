@@ -104,6 +104,20 @@ class Service {
     return JSON.parse(line.slice("SHUTDOWN ".length)) as ShutdownEvent;
   }
 
+  /** Asserts that the process ends with exit code `code`, not by a signal. */
+  async assertExit(code: number): Promise<void> {
+    assert.deepEqual(
+      await this.exit(),
+      { code, signal: null },
+      this.transcript,
+    );
+  }
+
+  /** The `stop:x` and `EXIT` lines so far, in order. */
+  get stopsAndExit(): string[] {
+    return this.lines.filter((line) => /^(stop:|EXIT)/.test(line));
+  }
+
   /** Resolves with how the process ended. */
   exit(): Promise<Exit> {
     return this.#until("the process to exit", () => this.#exit);
@@ -188,11 +202,7 @@ test(
         status: 200,
         body: "slow command done",
       });
-      assert.deepEqual(
-        await service.exit(),
-        { code: 0, signal: null },
-        service.transcript,
-      );
+      await service.assertExit(0);
 
       const events = service.lines.filter((line) =>
         /^(start:|stop:|SLOW_END|DISPATCH_END|SHUTDOWN_BEGIN|EXIT)/.test(line)
@@ -232,13 +242,9 @@ for (
         // twice (terminal and task runner), so the operator's comes later.
         if (name === "SIGINT") await pause(400);
         service.signal(name);
+        await service.assertExit(code);
         assert.deepEqual(
-          await service.exit(),
-          { code, signal: null },
-          service.transcript,
-        );
-        assert.deepEqual(
-          service.lines.filter((line) => /^(stop:|EXIT)/.test(line)),
+          service.stopsAndExit,
           [],
           `no worker stopped and runService() never returned\n${service.transcript}`,
         );
@@ -254,13 +260,9 @@ test("SIGINT begins the same graceful shutdown", TIMEOUT, async () => {
   try {
     await service.line("LISTENING ");
     service.signal("SIGINT");
+    await service.assertExit(0);
     assert.deepEqual(
-      await service.exit(),
-      { code: 0, signal: null },
-      service.transcript,
-    );
-    assert.deepEqual(
-      service.lines.filter((line) => /^(stop:|EXIT)/.test(line)),
+      service.stopsAndExit,
       ["stop:c", "stop:b", "stop:a", "EXIT 0"],
       service.transcript,
     );
@@ -287,17 +289,13 @@ test(
       );
       await service.line("UPLOAD_BEGIN");
       service.signal("SIGTERM");
-      assert.deepEqual(
-        await service.exit(),
-        { code: 0, signal: null },
-        service.transcript,
-      );
+      await service.assertExit(0);
       const report = await service.report();
       assert.equal(report.forcedClose, true, service.transcript);
       assert.deepEqual(report.unstopped, [], service.transcript);
       assert.ok(report.phases.server < 4_000, service.transcript);
       assert.deepEqual(
-        service.lines.filter((line) => /^(stop:|EXIT)/.test(line)),
+        service.stopsAndExit,
         ["stop:c", "stop:b", "stop:a", "EXIT 0"],
         service.transcript,
       );
@@ -319,13 +317,9 @@ test(
       await service.line("IDLE");
       service.signal("SIGTERM");
       // The fixture never calls exit: nothing of runService may keep it up.
+      await service.assertExit(0);
       assert.deepEqual(
-        await service.exit(),
-        { code: 0, signal: null },
-        service.transcript,
-      );
-      assert.deepEqual(
-        service.lines.filter((line) => /^(stop:|EXIT)/.test(line)),
+        service.stopsAndExit,
         ["stop:critical", "stop:ingest", "EXIT 0"],
         service.transcript,
       );
@@ -348,11 +342,7 @@ test(
       await service.line("IDLE");
       service.signal("SIGTERM");
       // Its stop never settles, yet the process ends on its own.
-      assert.deepEqual(
-        await service.exit(),
-        { code: 1, signal: null },
-        service.transcript,
-      );
+      await service.assertExit(1);
       const report = await service.report();
       assert.deepEqual(report.unstopped, ["idle/stuck"], service.transcript);
       assert.equal(report.problem, "deadline_exceeded");
@@ -369,11 +359,7 @@ test(
   async () => {
     const service = new Service(["--fail"], workerFixture);
     try {
-      assert.deepEqual(
-        await service.exit(),
-        { code: 1, signal: null },
-        service.transcript,
-      );
+      await service.assertExit(1);
       const report = await service.report();
       assert.equal(report.trigger, "fail-runtime", service.transcript);
       assert.deepEqual(report.unstopped, []);
