@@ -20,6 +20,9 @@ const httpFixture = fileURLToPath(
 const workerFixture = fileURLToPath(
   new URL("./_fixtures/worker_service.ts", import.meta.url),
 );
+const importFixture = fileURLToPath(
+  new URL("./_fixtures/import_all.ts", import.meta.url),
+);
 /** The bound on every wait; generous for a loaded 2-core machine. */
 const WAIT_MS = 20_000;
 /** Per test: above Bun's 5 s default when run as plain `bun test`. */
@@ -365,6 +368,34 @@ test(
       assert.deepEqual(report.unstopped, []);
     } finally {
       await service.dispose();
+    }
+  },
+);
+
+test(
+  "importing every entrypoint installs no signal handler and leaves no timer",
+  TIMEOUT,
+  async () => {
+    const idle = new Service([], importFixture);
+    try {
+      await idle.line("IMPORTED");
+      // Nothing keeps it: it ends by itself.
+      await idle.assertExit(0);
+    } finally {
+      await idle.dispose();
+    }
+    const held = new Service(["--wait"], importFixture);
+    try {
+      await held.line("IMPORTED");
+      held.signal("SIGTERM");
+      // No handler: SIGTERM's default action ends it.
+      assert.deepEqual(
+        await held.exit(),
+        { code: null, signal: "SIGTERM" },
+        held.transcript,
+      );
+    } finally {
+      await held.dispose();
     }
   },
 );
