@@ -168,47 +168,19 @@ async function shutDown(
   trigger: ShutdownTrigger,
   delayMs: number,
 ): Promise<ServiceResult> {
-  const { runtime, server, clock, budget, flush } = settings;
+  const { runtime, clock } = settings;
   const began = clock.now();
   runtime.beginStopping();
   if (delayMs > 0) await delay(delayMs, { clock });
-  const budgetStart = clock.now();
-  const left = (): number => budgetStart + budget.shutdownTimeout - clock.now();
+  const delayed = clock.now() - began;
+  const spent = await spendBudget(settings);
   const phases: ShutdownPhases = {
-    delay: budgetStart - began,
-    server: 0,
-    drain: 0,
-    stop: 0,
-    flush: 0,
-    total: 0,
+    delay: delayed,
+    ...spent.phases,
+    total: clock.now() - began,
   };
-  const problems: ShutdownProblem[] = [];
-  if (trigger === "fail-runtime") problems.push("fail_runtime");
-  if (trigger === "start-failure") problems.push("start_failed");
-  let forcedClose = false;
-  if (server) {
-    const closed = await closeServer(server, clock, budget.serverCloseTimeout);
-    forcedClose = closed.forced;
-    if (!closed.ok) problems.push("server_failed");
-    phases.server = clock.now() - budgetStart;
-  }
-  const workers = await stopWorkers(
-    runtime,
-    clock,
-    left() - budget.flushReserve,
-  );
-  if (workers.problem) problems.push(workers.problem);
-  phases.drain = workers.drainMs;
-  phases.stop = workers.stopMs;
-  const unstopped = unstoppedWorkers(runtime);
-  if (flush) {
-    const flushBegan = clock.now();
-    const flushed = await runFlush(flush, clock, left());
-    if (flushed !== "ok") problems.push(flushed);
-    phases.flush = clock.now() - flushBegan;
-  }
-  phases.total = clock.now() - began;
   roundPhases(phases);
+  const problems = [...triggerProblems(trigger), ...spent.problems];
   const exitCode = problems.length === 0 ? 0 : 1;
   emitServiceEvent(runtime, "shutdown", {
     runtime: runtime.name,
@@ -216,12 +188,61 @@ async function shutDown(
     trigger,
     exitCode,
     ...(problems[0] === undefined ? {} : { problem: problems[0] }),
-    unstopped,
+    unstopped: spent.unstopped,
     phases,
-    forcedClose,
-    budget,
+    forcedClose: spent.forcedClose,
+    budget: settings.budget,
   });
-  return { exitCode, unstopped, phases };
+  return { exitCode, unstopped: spent.unstopped, phases };
+}
+
+function triggerProblems(trigger: ShutdownTrigger): ShutdownProblem[] {
+  if (trigger === "fail-runtime") return ["fail_runtime"];
+  if (trigger === "start-failure") return ["start_failed"];
+  return [];
+}
+
+/** What the budget's three steps did. */
+interface Spent {
+  phases: Pick<ShutdownPhases, "server" | "drain" | "stop" | "flush">;
+  problems: ShutdownProblem[];
+  forcedClose: boolean;
+  unstopped: string[];
+}
+
+/** The server's close, the workers' drain and stop, the flush: one budget. */
+async function spendBudget(settings: Settings): Promise<Spent> {
+  const { runtime, server, clock, budget, flush } = settings;
+  const start = clock.now();
+  const left = (): number => start + budget.shutdownTimeout - clock.now();
+  const spent: Spent = {
+    phases: { server: 0, drain: 0, stop: 0, flush: 0 },
+    problems: [],
+    forcedClose: false,
+    unstopped: [],
+  };
+  if (server) {
+    const closed = await closeServer(server, clock, budget.serverCloseTimeout);
+    spent.forcedClose = closed.forced;
+    if (!closed.ok) spent.problems.push("server_failed");
+    spent.phases.server = clock.now() - start;
+  }
+  const workers = await stopWorkers(
+    runtime,
+    clock,
+    left() - budget.flushReserve,
+  );
+  if (workers.problem) spent.problems.push(workers.problem);
+  spent.phases.drain = workers.drainMs;
+  spent.phases.stop = workers.stopMs;
+  spent.unstopped = unstoppedWorkers(runtime);
+  if (flush) {
+    const flushBegan = clock.now();
+    const flushed = await runFlush(flush, clock, left());
+    if (flushed !== "ok") spent.problems.push(flushed);
+    spent.phases.flush = clock.now() - flushBegan;
+  }
+  return spent;
 }
 
 /** Whole milliseconds read better in logs than the clock's fractions. */
