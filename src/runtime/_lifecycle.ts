@@ -183,12 +183,14 @@ export class Lifecycle {
 
   /**
    * Stops a stoppable worker within its `stopTimeout`, or cancels the
-   * restart supervision is waiting to make.
+   * restart supervision is waiting to make. `byShutdown`: the signal is
+   * shutdown's own, whose deadline ends with the forced stop instead.
    */
   async stop(
     w: ManagedWorker,
     signal: AbortSignal | undefined,
     preempt: AbortSignal | undefined,
+    byShutdown = false,
   ): Promise<void> {
     if (w.restart && w.state === "starting") {
       return this.abandonRestart(w, anySignal(signal, preempt));
@@ -211,7 +213,7 @@ export class Lifecycle {
         // longer than its own deadline, which the caller's giving up does
         // not lift.
         this.settleStopLater(w, generation, work);
-        this.#keepDeadline(w, generation, work, deadline);
+        if (!byShutdown) this.#keepDeadline(w, generation, work, deadline);
         throw error;
       }
       this.#reporter.recordFailure(w, error, "lifecycle");
@@ -233,6 +235,7 @@ export class Lifecycle {
   async stopAll(
     signal: AbortSignal | undefined,
     preempt: AbortSignal | undefined,
+    byShutdown = false,
   ): Promise<void> {
     this.#dispatcher.close();
     const errors: unknown[] = [];
@@ -241,7 +244,7 @@ export class Lifecycle {
       if (preempt?.aborted) throw preempt.reason;
       if (!canMove(w.state, "stop") && !w.restart) continue;
       try {
-        await this.stop(w, signal, preempt);
+        await this.stop(w, signal, preempt, byShutdown);
       } catch (error) {
         errors.push(error);
       }

@@ -82,7 +82,7 @@ export class Shutdown {
         "shutdown",
       );
       phase = "stop";
-      await lifecycle.stopAll(bound.signal, undefined);
+      await lifecycle.stopAll(bound.signal, undefined, true);
     } catch (error) {
       if (!bound.signal.aborted) throw error;
       lifecycle.forceStopAll();
