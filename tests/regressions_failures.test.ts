@@ -326,6 +326,21 @@ test(
             ),
           ),
       ],
+      [
+        "WorkerHandle.recordFailure options",
+        "knd",
+        () => {
+          let handle: WorkerHandle | undefined;
+          const r = new Runtime({ name: "x" });
+          r.register({
+            name: "w",
+            worker: { start: (ctx) => void (handle = ctx.worker), stop() {} },
+          });
+          return r.start("w").then(() =>
+            handle!.recordFailure(new Error("x"), bad({}, "knd"))
+          );
+        },
+      ],
       ["start options", "signl", () => runtime.start("a", signalOptions)],
       ["stopAll options", "signl", () => runtime.stopAll(signalOptions)],
       ["shutdown options", "signl", () => runtime.shutdown(signalOptions)],

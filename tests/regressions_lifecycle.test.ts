@@ -310,4 +310,22 @@ test("regression: every call shutdown preempts rejects with a WorkerkitError", a
   await shutdown;
 });
 
+test("regression: a stopAll preempted by shutdown rejects with shutdown's WorkerkitError", async () => {
+  const { runtime } = setup();
+  const a = new ScriptedWorker();
+  runtime.register({ name: "a", worker: a });
+  runtime.register({ name: "b", worker: new ScriptedWorker() });
+  await runtime.startAll();
+  a.stopGates.push("hang");
+  // Reverse order: b stops first, then a's stop hangs until shutdown preempts.
+  const stopping = runtime.stopAll().then(() => undefined, (e: unknown) => e);
+  await until(() => a.calls.includes("stop"), "stop of a");
+  const shutdown = runtime.shutdown({ signal: AbortSignal.abort() })
+    .catch(() => {});
+  const error = await stopping;
+  assert.ok(error instanceof WorkerkitError, `got ${String(error)}`);
+  assert.equal(error.code, "runtime_shut_down");
+  await shutdown;
+});
+
 test("no unhandled rejections", assertNoUnhandled);

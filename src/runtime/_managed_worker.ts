@@ -2,6 +2,7 @@ import { isoTime } from "../base/_iso_time.ts";
 import type { Contribution } from "./_aggregate.ts";
 import type { Command } from "../command.ts";
 import { WorkerkitError } from "../base/errors.ts";
+import { refuseUnknownKeys } from "../base/_known_keys.ts";
 import type { Settings } from "./_settings.ts";
 import type {
   CommandFailureInfo,
@@ -15,11 +16,15 @@ import type { Worker, WorkerHandle } from "../worker.ts";
 import type { RestartIntensity } from "./_restart_intensity.ts";
 import type { StallWatchdog } from "./_stall_watchdog.ts";
 
+/** The keys `recordFailure()` options accept. */
+const RECORD_KEYS: ReadonlySet<string> = new Set(["kind"]);
+
 /**
  * A state change as the runtime keeps it: the time stays a number until a
  * status or event needs the ISO string, so unobserved changes cost no
  * date formatting.
  */
+
 export interface TransitionRecord {
   readonly from: LifecycleState;
   readonly to: LifecycleState;
@@ -228,6 +233,15 @@ class GenerationHandle implements WorkerHandle {
     error: unknown,
     options?: { kind?: "background" | "loop_cleanup" },
   ): void {
+    if (options !== undefined) {
+      if (options === null || typeof options !== "object") {
+        throw new WorkerkitError(
+          "invalid_argument",
+          "recordFailure() options must be an object { kind? }",
+        );
+      }
+      refuseUnknownKeys("recordFailure()", options, RECORD_KEYS);
+    }
     const kind = options?.kind ?? "background";
     if (kind !== "background" && kind !== "loop_cleanup") {
       throw new WorkerkitError(
