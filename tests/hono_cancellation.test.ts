@@ -11,7 +11,7 @@ import type {
 } from "../mod.ts";
 import { opsRouter, type OpsRouterOptions } from "../src/hono/mod.ts";
 import { startPrices } from "./_support/prices.ts";
-import { post, type Reply, withServer } from "./_support/serve.ts";
+import { call, post, type Reply, withServer } from "./_support/serve.ts";
 import { assertNoUnhandled } from "./_support/unhandled.ts";
 import { deferred } from "./_support/workers.ts";
 
@@ -260,6 +260,29 @@ test("issue 13.2: past lifecycleTimeout a running start is abandoned: its signal
     assert.equal(runtime.worker("slow")?.status.state, "failed");
     assert.equal(runtime.status().ready, false);
   });
+  await runtime.shutdown({ signal: AbortSignal.timeout(BOUND_MS) });
+});
+
+test("the router's timeout still bounds a slow auth, on operation routes and the others", async () => {
+  const runtime = await startPrices();
+  const never = new Promise<boolean>(() => {});
+  const app = opsRouter({
+    runtime,
+    auth: () => never,
+    commands: true,
+    lifecycle: true,
+    timeout: 50,
+  });
+  await withServer(app.fetch, async (url) => {
+    await assert504(url, DISPATCH, { worker: "prices", name: "noop" });
+    await assert504(url, "/admin/runtime/stop", {});
+    assertError(
+      await bounded(call(url, "/admin/components"), "components answer"),
+      504,
+      "deadline_exceeded",
+    );
+  });
+  assert.equal(runtime.status().state, "running");
   await runtime.shutdown({ signal: AbortSignal.timeout(BOUND_MS) });
 });
 

@@ -41,7 +41,8 @@ class OperationDeadline {
  * auth and the body are read, and clears it when the route has answered.
  * The route passes {@linkcode operationSignal} to the runtime, so a client
  * that disconnects or a deadline that passes abandons the operation itself,
- * not only the HTTP answer.
+ * not only the HTTP answer. Hono's `timeout` bounds the answer at the same
+ * deadline, for the time before the route runs (a slow auth).
  *
  * @internal
  * @param ms The deadline in ms, or `undefined` for none (the client's
@@ -50,11 +51,14 @@ class OperationDeadline {
  * @throws Never.
  */
 export function operationDeadline(ms: number | undefined): MiddlewareHandler {
+  const bound = ms === undefined ? undefined : timeout(ms);
   return async function deadline(c, next) {
+    // Created first, so its timer fires before the answer's: the
+    // operation is abandoned by the time the 504 goes out.
     const deadline = new OperationDeadline(ms, c.req.raw.signal);
     DEADLINES.set(c, deadline);
     try {
-      await next();
+      await (bound ? bound(c, next) : next());
     } finally {
       deadline.clear();
     }
@@ -64,7 +68,8 @@ export function operationDeadline(ms: number | undefined): MiddlewareHandler {
 /**
  * Hono's `timeout` for the admin routes that have no operation deadline of
  * their own (inspection, the event stream, unknown paths): it bounds the
- * answer only, as there is nothing to abandon.
+ * answer only, as there is nothing to abandon. Operation routes are left to
+ * their {@linkcode operationDeadline}.
  *
  * @internal
  * @param ms The router's `timeout`.
