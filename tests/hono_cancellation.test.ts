@@ -13,7 +13,7 @@ import { opsRouter, type OpsRouterOptions } from "../src/hono/mod.ts";
 import { startPrices } from "./_support/prices.ts";
 import { call, post, type Reply, withServer } from "./_support/serve.ts";
 import { assertNoUnhandled } from "./_support/unhandled.ts";
-import { deferred } from "./_support/workers.ts";
+import { deferred, record } from "./_support/workers.ts";
 
 /** Generous: only a hang reaches it, never a passing run. */
 const BOUND_MS = 20_000;
@@ -86,6 +86,7 @@ test("issue 13.1: a client that disconnects mid-command aborts the handler's sig
     // The command's own deadline is far away: only the disconnect can end it.
     worker: { commandTimeout: 600_000 },
   });
+  const events = record(runtime, ["commandend", "failure"]);
   const app = opsRouter({ runtime, auth: () => true, commands: true });
   const noop = { worker: "prices", name: "noop" };
   await withServer(app.fetch, async (url) => {
@@ -103,8 +104,20 @@ test("issue 13.1: a client that disconnects mid-command aborts the handler's sig
       ),
       "the handler's signal aborts",
     );
+    // The same on every runtime, whatever its own abort reason.
+    assert.equal((ctx.signal.reason as DOMException).name, "AbortError");
     await runtime.waitAllIdle({ signal: AbortSignal.timeout(BOUND_MS) });
     assert.equal(runtime.status().inFlight, 0);
+    const ended = events.find((e) =>
+      e.type === "commandend" && e.detail.command === "hold"
+    );
+    assert.equal(ended?.detail.ok, false);
+    assert.equal(ended?.detail.code, "canceled");
+    assert.equal(
+      events.some((e) => e.type === "failure"),
+      false,
+      "a canceled dispatch is not a failure",
+    );
     const next = await post(url, DISPATCH, noop);
     assert.equal(next.status, 200, next.text);
   });
