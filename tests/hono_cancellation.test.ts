@@ -38,6 +38,18 @@ async function bounded<T>(promise: Promise<T>, what: string): Promise<T> {
   }
 }
 
+/** Resolves once `signal` has aborted (bounded, so a hang fails). */
+function aborted(signal: AbortSignal, what: string): Promise<unknown> {
+  return bounded(
+    new Promise((resolve) =>
+      signal.aborted
+        ? resolve(undefined)
+        : signal.addEventListener("abort", resolve, { once: true })
+    ),
+    what,
+  );
+}
+
 /** A handler's answer that comes only when its signal aborts. */
 function untilAborted(ctx: CommandContext): Promise<CommandResult> {
   return new Promise((resolve) =>
@@ -96,14 +108,7 @@ test("issue 13.1: a client that disconnects mid-command aborts the handler's sig
         assertError(await post(url, DISPATCH, noop), 429, "runtime_saturated");
       },
     });
-    await bounded(
-      new Promise((resolve) =>
-        ctx.signal.aborted
-          ? resolve(undefined)
-          : ctx.signal.addEventListener("abort", resolve, { once: true })
-      ),
-      "the handler's signal aborts",
-    );
+    await aborted(ctx.signal, "the handler's signal aborts");
     // The same on every runtime, whatever its own abort reason.
     assert.equal((ctx.signal.reason as DOMException).name, "AbortError");
     await runtime.waitAllIdle({ signal: AbortSignal.timeout(BOUND_MS) });
@@ -239,6 +244,39 @@ test("the router's timeout bounds lifecycle routes when it is shorter than lifec
   await assertQueuedStopsAbandoned({ timeout: 50 }, [
     ["/admin/workers/stop", { worker: "queued" }],
   ]);
+});
+
+test("a lifecycle call whose client disconnected while it was queued never runs", async () => {
+  const { runtime, release, queuedStops } = await gatedRuntime();
+  const arrived = deferred<AbortSignal>();
+  const app = opsRouter({
+    runtime,
+    auth: (c) => {
+      arrived.resolve(c.req.raw.signal);
+      return true;
+    },
+    lifecycle: true,
+  });
+  await withServer(app.fetch, async (url) => {
+    const holding = runtime.stop("holder");
+    const client = new AbortController();
+    const request = fetch(new URL("/admin/workers/stop", url), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ worker: "queued" }),
+      signal: client.signal,
+    }).then(() => "answered", () => "client gave up");
+    const server = await bounded(arrived.promise, "the request arrives");
+    client.abort();
+    assert.equal(await request, "client gave up");
+    // The server notices the disconnect a little later (Deno: some ms).
+    await aborted(server, "the server sees the disconnect");
+    release();
+    await holding;
+    await runtime.drain("queued");
+    assert.equal(queuedStops(), 0, "the abandoned stop never ran");
+  });
+  await runtime.shutdown({ signal: AbortSignal.timeout(BOUND_MS) });
 });
 
 test("issue 13.2: past lifecycleTimeout a running start is abandoned: its signal aborts and the worker does not come up later", async () => {
