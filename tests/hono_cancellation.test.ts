@@ -298,11 +298,12 @@ test("issue 13.2: past lifecycleTimeout a running start is abandoned: its signal
     runtime,
     auth: () => true,
     lifecycle: true,
-    lifecycleTimeout: 50,
+    // Long enough for the start to begin even on a loaded machine.
+    lifecycleTimeout: 500,
   });
   await withServer(app.fetch, async (url) => {
     await assert504(url, "/admin/workers/start", { worker: "slow" });
-    const ctx = await entered.promise;
+    const ctx = await bounded(entered.promise, "the start began");
     assert.equal(ctx.signal.aborted, true);
     assert.equal((ctx.signal.reason as DOMException).name, "TimeoutError");
     finish.resolve();
