@@ -2,7 +2,9 @@
  * Runs the test suite (`tests/**\/*.test.ts`, written with `node:test`) on
  * Deno, Node 22, Node 24 and Bun, one after another, then the browser tests
  * (`tests/browser/*.test.ts`, real headless Chromium) on Node 24 as a fifth
- * phase, `browser`; streams each one's own output, then prints one summary
+ * phase, `browser`, and the packaging checks (`tools/_consumer_phase.ts`:
+ * the npm tarball and the JSR layout in throwaway consumer projects) as a
+ * sixth, `consumer`; streams each one's own output, then prints one summary
  * line per phase and a final line `N passed, M failed`. Exits non-zero when
  * any phase failed, crashed or printed no summary that could be read (such a
  * phase counts as 1 failed).
@@ -12,6 +14,7 @@
  *   deno task test                    all runtimes and the browser phase, all files
  *   deno task test deno bun           only these runtimes ("node" = node22 + node24)
  *   deno task test browser            only the browser phase
+ *   deno task test consumer           only the consumer phase (not with --filter)
  *   deno task test --runtime=node22   the same, as a flag (comma-separated)
  *   deno task test --filter=retry     only files whose path contains "retry"
  *
@@ -46,6 +49,8 @@ interface Runtime {
   exe: string;
   /** Runs `tests/browser/` (with Chromium) instead of the rest of `tests/`. */
   browser?: boolean;
+  /** Runs this one file instead of `tests/`, and only when no --filter is given. */
+  only?: string;
   args(files: string[]): string[];
   /** Reads the runtime's own closing totals; undefined when absent. */
   parse(output: string): Counts | undefined;
@@ -114,11 +119,17 @@ const RUNTIMES: Runtime[] = [
   },
   { ...nodeRuntime("browser", "node24"), browser: true },
 ];
+// The packages as users install them, in throwaway projects (see the file).
+RUNTIMES.push({
+  ...RUNTIMES[0]!,
+  name: "consumer",
+  only: "tools/_consumer_phase.ts",
+});
 
 function usage(message?: string): never {
   if (message) console.error(`error: ${message}`);
   console.error(
-    "usage: deno task test [deno|node22|node24|node|bun|browser ...] [--runtime=a,b] [--filter=text]",
+    "usage: deno task test [deno|node22|node24|node|bun|browser|consumer ...] [--runtime=a,b] [--filter=text]",
   );
   Deno.exit(2);
 }
@@ -363,7 +374,11 @@ async function run(runtime: Runtime, files: string[]): Promise<Result> {
 const { runtimes, filters } = parseArgs(Deno.args);
 const found = await findTestFiles(filters);
 const filesOf = (runtime: Runtime) =>
-  runtime.browser ? found.browser : found.runtimes;
+  runtime.only
+    ? (filters.length ? [] : [runtime.only])
+    : runtime.browser
+    ? found.browser
+    : found.runtimes;
 const phases = runtimes.filter((runtime) => filesOf(runtime).length > 0);
 if (phases.length === 0) {
   console.error(

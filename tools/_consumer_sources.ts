@@ -1,0 +1,141 @@
+/**
+ * The code of the throwaway consumer projects that the consumer phase
+ * (tools/_consumer_phase.ts) writes outside the checkout. Each one imports
+ * the package only by its public specifiers — `@workerkit/core`,
+ * `@workerkit/core/hono`, ... — the same on every runtime; `prefix` is
+ * `"npm:"` where Deno takes the npm tarball.
+ *
+ * @module
+ */
+
+/** The bearer token the service's ops router asks for. */
+export const TOKEN = "consumer-token";
+
+/**
+ * A small service: the README's quick start (a worker with a command),
+ * an ops registry, the Hono ops router served by this runtime's adapter,
+ * and `runService`, which shuts down on SIGTERM. It prints
+ * `resolved <url>` (where `@workerkit/core` came from), `listening <url>`,
+ * and `exit <code>` at the end.
+ */
+export function serviceSource(prefix = ""): string {
+  const core = `${prefix}@workerkit/core`;
+  return `import { OpsRegistry, Runtime, runService } from "${core}";
+import { opsRouter } from "${core}/hono";
+import { attempts, constant } from "${core}/retry";
+
+console.log("resolved", import.meta.resolve("${core}"));
+const adapter = "Deno" in globalThis
+  ? await import("${core}/deno")
+  : "Bun" in globalThis
+  ? await import("${core}/bun")
+  : await import("${core}/node");
+
+let timer;
+const prices = new Map([["apple", 1.2]]);
+const runtime = new Runtime({ name: "shop" });
+runtime.register({
+  name: "pricing",
+  description: "keeps prices fresh",
+  worker: {
+    start() {
+      timer = setInterval(() => prices.set("apple", 1 + Math.random()), 1_000);
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  },
+  startTimeout: 5_000,
+  commandRetry: attempts(2, { backoff: constant(1) }),
+  commands: [{
+    name: "cache/clear",
+    handler: () => {
+      const dropped = prices.size;
+      prices.clear();
+      return { message: "cleared", payload: { dropped } };
+    },
+  }],
+});
+const registry = new OpsRegistry();
+registry.register(runtime);
+
+const app = opsRouter({
+  runtime,
+  registry,
+  auth: (c) => c.req.header("authorization") === "Bearer ${TOKEN}",
+  commands: true,
+});
+const server = await adapter.serve(app.fetch, { port: 0, hostname: "127.0.0.1" });
+console.log("listening", server.url.href);
+const { exitCode } = await runService({
+  runtime,
+  server,
+  signal: adapter.shutdownSignal(),
+  shutdownTimeout: 10_000,
+});
+console.log("exit", exitCode);
+if (exitCode !== 0) globalThis.process?.exit(exitCode);
+`;
+}
+
+/**
+ * A TypeScript consumer that touches every entrypoint's main names, for
+ * `tsc --noEmit` (strict, nodenext) and `deno check`.
+ */
+export function typedSource(): string {
+  return `import {
+  type CommandResult,
+  OpsRegistry,
+  Runtime,
+  type RuntimeStatus,
+  runService,
+  type Worker,
+  WorkerkitError,
+} from "@workerkit/core";
+import { attempts, exponential, full, retry, type RetryPolicy } from "@workerkit/core/retry";
+import { logObserver } from "@workerkit/core/log";
+import { otelObserver } from "@workerkit/core/otel";
+import { opsRouter } from "@workerkit/core/hono";
+import { serve, shutdownSignal } from "@workerkit/core/node";
+import type { Server } from "@workerkit/core/deno";
+import type { ServeOptions } from "@workerkit/core/bun";
+
+const worker: Worker = { start() {}, stop() {} };
+const runtime = new Runtime({ name: "typed", observer: logObserver(console) });
+runtime.register({ name: "w", worker });
+const policy: RetryPolicy = attempts(3, { backoff: exponential(10, 2, 100), jitter: full() });
+export const answer: Promise<number> = retry(() => Promise.resolve(42), policy);
+export const status: RuntimeStatus = runtime.status();
+export const registry = new OpsRegistry();
+registry.register(runtime);
+export const app = opsRouter({ runtime, registry, auth: () => true });
+export const observer = otelObserver({});
+export const options: ServeOptions = { port: 0 };
+export async function main(): Promise<0 | 1> {
+  const server: Server = await serve(app.fetch, options);
+  const { exitCode } = await runService({ runtime, server, signal: shutdownSignal() });
+  return exitCode;
+}
+export function describe(error: unknown): string {
+  return error instanceof WorkerkitError ? error.code : "unknown";
+}
+export type Result = CommandResult;
+`;
+}
+
+/** The bundler's entry: the quick start, run to the end, no platform API. */
+export function bundleEntrySource(): string {
+  return `import { Runtime } from "@workerkit/core";
+
+const runtime = new Runtime({ name: "edge" });
+runtime.register({
+  name: "pricing",
+  worker: { start() {}, stop() {} },
+  commands: [{ name: "cache/clear", handler: () => ({ message: "cleared" }) }],
+});
+await runtime.startAll();
+const result = await runtime.dispatch({ worker: "pricing", name: "cache/clear" });
+await runtime.shutdown({ signal: AbortSignal.timeout(10_000) });
+console.log("bundled", result.message, runtime.status().state);
+`;
+}
