@@ -112,6 +112,54 @@ export interface CommandObservation {
   wrap?<T>(fn: () => T): T;
 }
 
+/**
+ * One health-check run being reported, from
+ * {@linkcode WorkerHandle.beginCheck}: run the check inside `wrap` (so an
+ * observer's trace context applies), then call `end` once.
+ *
+ * @example Reporting a check run by hand
+ * ```ts
+ * import { Runtime } from "@workerkit/core";
+ *
+ * const runtime = new Runtime({ name: "svc" });
+ * runtime.addEventListener("checkend", (event) => console.log(event.type));
+ * runtime.register({
+ *   name: "probe",
+ *   worker: {
+ *     start(ctx) {
+ *       const run = ctx.worker.beginCheck("db");
+ *       const started = ctx.clock.now();
+ *       const ready = run ? run.wrap(() => true) : true;
+ *       run?.end({
+ *         outcome: ready ? "ready" : "not_ready",
+ *         at: new Date(ctx.clock.now()).toISOString(),
+ *         durationMs: ctx.clock.now() - started,
+ *       });
+ *     },
+ *     stop() {},
+ *   },
+ * });
+ * await runtime.start("probe"); // logs "checkend"
+ * ```
+ */
+export interface ActiveCheck {
+  /**
+   * Runs `fn` inside the observer's wrap, if any, and returns its result.
+   *
+   * @typeParam T What `fn` returns.
+   * @param fn The check run; called exactly once.
+   * @returns What `fn` returned.
+   */
+  wrap<T>(fn: () => T): T;
+  /**
+   * Ends the run: emits `checkend` with the runtime, worker and check filled
+   * in. Later calls are ignored.
+   *
+   * @param e The outcome and timing of the run.
+   */
+  end(e: Omit<CheckEndEvent, "runtime" | "worker" | "check">): void;
+}
+
 /** Returned by {@linkcode Observer.checkStart} to follow one check run. */
 export interface CheckObservation {
   /** Called once when the run ends. */

@@ -1,12 +1,12 @@
 import type { Hono } from "hono";
-import type { CommandRequest } from "../command.ts";
-import { isValidCommandName } from "../names.ts";
-import type { Runtime } from "../runtime.ts";
+import type { CommandRequest } from "../../mod.ts";
+import { isValidCommandName } from "../../mod.ts";
+import type { Runtime } from "../../mod.ts";
 import { failureFor, requestFailure } from "./error_mapping.ts";
 import type { RouterSettings } from "./options.ts";
 import { errorResponse, jsonResponse } from "./respond.ts";
 import { readJsonObject } from "./strict_json.ts";
-import { isWorkerRef } from "./worker_ref.ts";
+import { isWorkerRef } from "../../mod.ts";
 
 const FIELDS = ["worker", "name", "payload"] as const;
 

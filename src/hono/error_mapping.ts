@@ -1,13 +1,11 @@
-import { isObjectLike, safeGet, safeInstanceOf } from "../safe_access.ts";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import {
-  PUBLIC_MESSAGES,
+  type FailureContext,
+  OpsCommandError,
+  publicFailure,
   WorkerkitError,
   type WorkerkitErrorCode,
-} from "../errors.ts";
-import { type FailureContext, publicFailure } from "../failure.ts";
-import { OperationalFailure } from "../operational_failure.ts";
-import { OpsCommandError } from "../ops/ops_command_error.ts";
+} from "../../mod.ts";
 
 /**
  * An HTTP error answer: a status and the public code and message of the
@@ -49,9 +47,6 @@ const STATUS: Readonly<Record<WorkerkitErrorCode, ContentfulStatusCode>> = {
   loop_exited: 500,
 };
 
-/** How many links of a `cause` chain are followed, as `publicFailure` does. */
-const MAX_CAUSE_DEPTH = 32;
-
 /**
  * Maps anything a runtime call threw to its HTTP answer, with public text
  * only. First match wins:
@@ -79,9 +74,13 @@ export function failureFor(
   context: FailureContext,
 ): HttpFailure {
   try {
-    const own = workerkitCode(error);
+    const own = WorkerkitError.codeOf(error);
     if (own !== undefined) {
-      return { status: STATUS[own], code: own, message: PUBLIC_MESSAGES[own] };
+      return {
+        status: STATUS[own],
+        code: own,
+        message: WorkerkitError.publicMessage(own),
+      };
     }
     const failure = publicFailure(error, context);
     if (isOpsRejection(error, failure.code)) return { status: 409, ...failure };
@@ -100,34 +99,12 @@ function generic(): { code: string; message: string } {
   return { code: "internal_error", message: "internal error" };
 }
 
-/** The code of a `WorkerkitError` with a known code, else `undefined`. */
-function workerkitCode(error: unknown): WorkerkitErrorCode | undefined {
-  if (!safeInstanceOf(error, WorkerkitError)) return undefined;
-  const code = safeGet(error as object, "code");
-  return typeof code === "string" && Object.hasOwn(STATUS, code)
-    ? code as WorkerkitErrorCode
-    : undefined;
-}
-
 /**
  * Whether the operational failure the public projection came from is an
- * `OpsCommandError` of kind `rejected`: the first `OperationalFailure` of
- * the `cause` chain, with the projected code.
+ * `OpsCommandError` of kind `rejected` with the projected code.
  */
 function isOpsRejection(error: unknown, code: string): boolean {
-  const seen = new Set<unknown>();
-  let current: unknown = error;
-  for (let depth = 0; depth < MAX_CAUSE_DEPTH; depth++) {
-    if (!isObjectLike(current) || seen.has(current)) return false;
-    seen.add(current);
-    if (safeInstanceOf(current, OperationalFailure)) {
-      return safeInstanceOf(current, OpsCommandError) &&
-        safeGet(current, "kind") === "rejected" &&
-        safeGet(current, "code") === code;
-    }
-    current = safeGet(current, "cause");
-  }
-  return false;
+  return OpsCommandError.rejectionIn(error)?.code === code;
 }
 
 const HTTP_CODES: Readonly<Record<number, [string, string]>> = {

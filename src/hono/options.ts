@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { WorkerkitError } from "../errors.ts";
-import { OpsRegistry } from "../ops/registry.ts";
-import { Runtime } from "../runtime.ts";
+import { WorkerkitError } from "../../mod.ts";
+import { OpsRegistry } from "../../mod.ts";
+import { Runtime } from "../../mod.ts";
 
 /**
  * Decides whether a request may use the admin routes: `true` lets it

@@ -1,6 +1,6 @@
-import type { Command } from "./command.ts";
-import type { ManagedWorker } from "./managed_worker.ts";
-import type { CommandInfo, WorkerSnapshot } from "./status.ts";
+import type { Command } from "../command.ts";
+import type { ManagedWorker } from "./_managed_worker.ts";
+import type { CommandInfo, WorkerSnapshot } from "../status.ts";
 
 /** A fresh, JSON-safe snapshot of one worker. */
 export function snapshot(w: ManagedWorker): WorkerSnapshot {

@@ -1,4 +1,4 @@
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../base/clock.ts";
 
 /**
  * Notices a running worker that stopped making progress. A heartbeat only

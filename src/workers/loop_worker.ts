@@ -1,9 +1,8 @@
-import { Attempt, invoke } from "./attempt.ts";
-import { type Clock, systemClock } from "./clock.ts";
-import { WorkerkitError } from "./errors.ts";
-import { isAbortLike } from "./failure.ts";
-import type { Worker, WorkerContext, WorkerHandle } from "./worker.ts";
-import { internalsOf } from "./worker_internals.ts";
+import { Attempt, invoke } from "../base/_attempt.ts";
+import { type Clock, systemClock } from "../base/clock.ts";
+import { WorkerkitError } from "../base/errors.ts";
+import { isAbortLike } from "../failure.ts";
+import type { Worker, WorkerContext, WorkerHandle } from "../worker.ts";
 
 /** The fixed deadline of the automatic cleanup after an unexpected exit, ms. */
 const AUTO_CLEANUP_MS = 5_000;
@@ -35,6 +34,8 @@ export interface LoopContext {
   readonly drainSignal: AbortSignal;
   /** The worker's handle for the generation that started this loop. */
   readonly worker: WorkerHandle;
+  /** The runtime's clock (see {@linkcode WorkerContext.clock}). */
+  readonly clock: Clock;
 }
 
 /**
@@ -126,7 +127,7 @@ const reported = new WeakSet<object>();
  * @example Reporting once
  * ```ts
  * import { reportOnce } from "./loop_worker.ts";
- * import { Runtime } from "./runtime.ts";
+ * import { Runtime } from "../runtime.ts";
  *
  * const runtime = new Runtime({ name: "example" });
  * let failures = 0;
@@ -155,46 +156,6 @@ export function reportOnce(handle: WorkerHandle, error: unknown): void {
     handle.reportFailure(error);
   } catch {
     // A stale handle: its generation has ended and the failure has no home.
-  }
-}
-
-/**
- * The clock a built-in worker uses: `own` if given, else the runtime's
- * (which tests inject through `new Runtime({ clock })`), else the system
- * clock.
- *
- * @internal
- * @param handle The worker's handle.
- * @param own A clock passed in the worker's options.
- * @returns The clock to use.
- * @throws Never.
- *
- * @example Falling back to the runtime's clock
- * ```ts
- * import { clockFor } from "./loop_worker.ts";
- * import { Runtime } from "./runtime.ts";
- * import { systemClock } from "./clock.ts";
- *
- * const clock = { ...systemClock };
- * const runtime = new Runtime({ name: "example", clock });
- * runtime.register({
- *   name: "w",
- *   worker: {
- *     start(ctx) {
- *       console.log(clockFor(ctx.worker, undefined) === clock); // true
- *     },
- *     stop() {},
- *   },
- * });
- * await runtime.start("w");
- * ```
- */
-export function clockFor(handle: WorkerHandle, own: Clock | undefined): Clock {
-  if (own !== undefined) return own;
-  try {
-    return internalsOf(handle)?.clock ?? systemClock;
-  } catch {
-    return systemClock;
   }
 }
 
@@ -278,6 +239,7 @@ class Run {
   readonly loop: AbortController = new AbortController();
   readonly handle: WorkerHandle;
   readonly drainSignal: AbortSignal;
+  readonly clock: Clock;
   /** Resolves once the loop has settled, or start ended without launching it. */
   readonly ended: Promise<void>;
   #end!: () => void;
@@ -296,6 +258,7 @@ class Run {
   constructor(ctx: WorkerContext) {
     this.handle = ctx.worker;
     this.drainSignal = ctx.drainSignal;
+    this.clock = ctx.clock;
     this.ended = new Promise<void>((resolve) => {
       this.#end = resolve;
     });
@@ -366,6 +329,7 @@ class LoopWorker implements Worker {
       signal: run.loop.signal,
       drainSignal: ctx.drainSignal,
       worker: ctx.worker,
+      clock: ctx.clock,
     };
     invoke(() => this.#loop(loopCtx)).then(
       () => this.#loopReturned(run),
@@ -455,13 +419,14 @@ class LoopWorker implements Worker {
     run.autoCleanupStarted = true;
     run.loop.abort(new DOMException("loop ended", "AbortError"));
     const deadline = new Attempt(
-      clockFor(run.handle, undefined),
+      run.clock,
       AUTO_CLEANUP_MS,
     );
     const ctx: WorkerContext = {
       signal: deadline.signal,
       drainSignal: run.loop.signal,
       worker: run.handle,
+      clock: run.clock,
     };
     const work = this.#cleanupAttempt(run, ctx).then((outcome) => {
       if (!outcome.ok) throw outcome.error;
@@ -522,7 +487,7 @@ async function within<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 
 function recordCleanupFailure(handle: WorkerHandle, error: unknown): void {
   try {
-    internalsOf(handle)?.recordFailure(error, "loop_cleanup", "loop_cleanup");
+    handle.recordFailure(error, { kind: "loop_cleanup" });
   } catch {
     // Nowhere to record it; the next stop retries the cleanup anyway.
   }

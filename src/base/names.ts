@@ -69,7 +69,6 @@ function isNameCode(c: number): boolean {
  * {@linkcode validateWorkerName} or {@linkcode validateRuntimeName} to get a
  * reason.
  *
- * @internal
  * @param s The candidate name.
  * @returns `true` when `s` is a valid name; `false` otherwise, including when
  * `s` is not a string at all.
@@ -77,7 +76,7 @@ function isNameCode(c: number): boolean {
  *
  * @example Checking a name without building an error
  * ```ts
- * import { isValidName } from "./names.ts";
+ * import { isValidName } from "@workerkit/core";
  *
  * console.log(isValidName("mailer"), isValidName("Mailer"));
  * ```
@@ -93,13 +92,37 @@ export function isValidName(s: string): boolean {
 }
 
 /**
+ * Whether `ref` can name a worker: a local name (`mailer`) or a qualified
+ * `runtime/worker` name (`billing/mailer`), each part a valid name (see
+ * {@linkcode isValidName}). The one parser of worker references: the
+ * runtime and the HTTP router both use it.
+ *
+ * @param ref The candidate reference.
+ * @returns `true` when `ref` is a well-formed worker reference; `false`
+ * otherwise, including when `ref` is not a string at all.
+ *
+ * @example Checking worker references
+ * ```ts
+ * import { isWorkerRef } from "@workerkit/core";
+ *
+ * console.log(isWorkerRef("mailer"), isWorkerRef("billing/mailer")); // true true
+ * console.log(isWorkerRef("billing/"), isWorkerRef("a/b/c")); // false false
+ * ```
+ */
+export function isWorkerRef(ref: string): boolean {
+  if (typeof ref !== "string") return false;
+  const slash = ref.indexOf("/");
+  if (slash < 0) return isValidName(ref);
+  return isValidName(ref.slice(0, slash)) && isValidName(ref.slice(slash + 1));
+}
+
+/**
  * Fast check of a command name: one or more `/`-separated segments, each a
  * valid name (see {@linkcode isValidName}), the whole at most
  * {@linkcode MAX_COMMAND_NAME_LENGTH} characters. A plain char-code loop
  * with no allocation, for the dispatch hot path; use
  * {@linkcode validateCommandName} to get a reason.
  *
- * @internal
  * @param s The candidate command name.
  * @returns `true` when `s` is a valid command name; `false` otherwise,
  * including when `s` is not a string at all.
@@ -107,7 +130,7 @@ export function isValidName(s: string): boolean {
  *
  * @example Checking a command name without building an error
  * ```ts
- * import { isValidCommandName } from "./names.ts";
+ * import { isValidCommandName } from "@workerkit/core";
  *
  * console.log(isValidCommandName("cache/refresh"), isValidCommandName("cache/"));
  * ```

@@ -1,11 +1,11 @@
-import { WorkerkitError } from "./errors.ts";
+import { WorkerkitError } from "../base/errors.ts";
 import type {
   FailurePolicy,
   RestartPolicy,
   WorkerDefaults,
-} from "./options.ts";
-import { never, type RetryPolicy } from "./retry/policy.ts";
-import { MAX_TIMER_MS } from "./clock.ts";
+} from "../options.ts";
+import { never, type RetryPolicy } from "../retry/policy.ts";
+import { MAX_TIMER_MS } from "../base/clock.ts";
 
 /** A worker's settings after defaults are applied and checked. */
 export interface Settings {

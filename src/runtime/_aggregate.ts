@@ -1,5 +1,5 @@
-import type { FailurePolicy, ReadinessPolicy } from "./options.ts";
-import type { LifecycleState } from "./status.ts";
+import type { FailurePolicy, ReadinessPolicy } from "../options.ts";
+import type { LifecycleState } from "../status.ts";
 
 /** What one worker adds to the runtime's aggregate. */
 export interface Contribution {

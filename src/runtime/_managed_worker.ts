@@ -1,19 +1,19 @@
-import { isoTime } from "./iso_time.ts";
-import type { Contribution } from "./aggregate.ts";
-import type { Command } from "./command.ts";
-import { WorkerkitError } from "./errors.ts";
-import type { Settings } from "./settings.ts";
+import { isoTime } from "../base/_iso_time.ts";
+import type { Contribution } from "./_aggregate.ts";
+import type { Command } from "../command.ts";
+import { WorkerkitError } from "../base/errors.ts";
+import type { Settings } from "./_settings.ts";
 import type {
   CommandFailureInfo,
   FailureInfo,
   LifecycleState,
   Transition,
   WorkerStatus,
-} from "./status.ts";
-import type { Worker, WorkerHandle } from "./worker.ts";
-import { INTERNALS, type WorkerInternals } from "./worker_internals.ts";
-import type { RestartIntensity } from "./restart_intensity.ts";
-import type { StallWatchdog } from "./stall_watchdog.ts";
+} from "../status.ts";
+import type { ActiveCheck } from "../events.ts";
+import type { Worker, WorkerHandle } from "../worker.ts";
+import type { RestartIntensity } from "./_restart_intensity.ts";
+import type { StallWatchdog } from "./_stall_watchdog.ts";
 
 /**
  * A state change as the runtime keeps it: the time stays a number until a
@@ -44,7 +44,14 @@ export interface WorkerHost {
   setAcceptingWork(w: ManagedWorker, accepting: boolean): void;
   reportFailure(w: ManagedWorker, error: unknown): void;
   heartbeat(w: ManagedWorker): void;
-  internals(w: ManagedWorker, generation: Generation): WorkerInternals;
+  /** Records a non-fatal failure unless a newer generation has begun. */
+  recordFailure(
+    w: ManagedWorker,
+    generation: Generation,
+    error: unknown,
+    kind: "background" | "loop_cleanup",
+  ): void;
+  beginCheck(w: ManagedWorker, check: string): ActiveCheck | undefined;
 }
 
 /**
@@ -205,9 +212,23 @@ class GenerationHandle implements WorkerHandle {
     return this.#w.status();
   }
 
-  /** Internal services for the built-in workers. */
-  get [INTERNALS](): WorkerInternals {
-    return this.#host.internals(this.#w, this.#generation);
+  recordFailure(
+    error: unknown,
+    options?: { kind?: "background" | "loop_cleanup" },
+  ): void {
+    const kind = options?.kind ?? "background";
+    if (kind !== "background" && kind !== "loop_cleanup") {
+      throw new WorkerkitError(
+        "invalid_argument",
+        'recordFailure() kind must be "background" or "loop_cleanup"',
+      );
+    }
+    this.#host.recordFailure(this.#w, this.#generation, error, kind);
+  }
+
+  beginCheck(check: string): ActiveCheck | undefined {
+    this.#check();
+    return this.#host.beginCheck(this.#w, check);
   }
 
   #check(): void {

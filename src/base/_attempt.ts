@@ -1,4 +1,4 @@
-import { raceAbort } from "./race_abort.ts";
+import { raceAbort } from "./_promise.ts";
 import type { Clock } from "./clock.ts";
 import { WorkerkitError } from "./errors.ts";
 

@@ -1,17 +1,11 @@
-import { Attempt, invoke } from "./attempt.ts";
-import { type Clock, MAX_TIMER_MS } from "./clock.ts";
-import { WorkerkitError } from "./errors.ts";
-import { isAbortLike } from "./failure.ts";
-import {
-  clockFor,
-  type LoopContext,
-  loopWorker,
-  reportOnce,
-} from "./loop_worker.ts";
-import { delay } from "./retry/delay.ts";
-import type { Jitter } from "./retry/jitter.ts";
-import type { Worker, WorkerHandle } from "./worker.ts";
-import { internalsOf } from "./worker_internals.ts";
+import { Attempt, invoke } from "../base/_attempt.ts";
+import { type Clock, MAX_TIMER_MS } from "../base/clock.ts";
+import { WorkerkitError } from "../base/errors.ts";
+import { isAbortLike } from "../failure.ts";
+import { type LoopContext, loopWorker, reportOnce } from "./loop_worker.ts";
+import { delay } from "../retry/delay.ts";
+import type { Jitter } from "../retry/jitter.ts";
+import type { Worker, WorkerHandle } from "../worker.ts";
 
 /**
  * One run of an interval worker. It gets a context like a loop's, except
@@ -150,7 +144,7 @@ export function intervalWorker(
     false,
   );
   return loopWorker((ctx) => {
-    const clock = clockFor(ctx.worker, schedule.clock);
+    const clock = schedule.clock ?? ctx.clock;
     return runEvery(ctx, schedule, clock, async () => {
       const outcome = await runBounded(
         clock,
@@ -158,7 +152,12 @@ export function intervalWorker(
         ctx.signal,
         `a run of ${ctx.worker.qualifiedName}`,
         (signal) =>
-          task({ signal, drainSignal: ctx.drainSignal, worker: ctx.worker }),
+          task({
+            signal,
+            drainSignal: ctx.drainSignal,
+            worker: ctx.worker,
+            clock: ctx.clock,
+          }),
         (timeout) => {
           if (continueOnError) recordFailure(ctx.worker, timeout);
           else reportOnce(ctx.worker, timeout);
@@ -305,7 +304,7 @@ export function parseSchedule(
  * ```ts
  * import { loopWorker } from "./loop_worker.ts";
  * import { parseSchedule, runEvery } from "./interval_worker.ts";
- * import { systemClock } from "./clock.ts";
+ * import { systemClock } from "../base/clock.ts";
  *
  * const schedule = parseSchedule("example()", { interval: 1_000 }, {});
  * const worker = loopWorker((ctx) => runEvery(ctx, schedule, systemClock, async () => {}));
@@ -368,7 +367,7 @@ export type Bounded<T> =
  * @example Bounding a slow call
  * ```ts
  * import { runBounded } from "./interval_worker.ts";
- * import { systemClock } from "./clock.ts";
+ * import { systemClock } from "../base/clock.ts";
  *
  * const outcome = await runBounded(
  *   systemClock,
@@ -429,7 +428,7 @@ export async function runBounded<T>(
  * @example Recording a failed run
  * ```ts
  * import { recordFailure } from "./interval_worker.ts";
- * import { Runtime } from "./runtime.ts";
+ * import { Runtime } from "../runtime.ts";
  *
  * const runtime = new Runtime({ name: "example" });
  * runtime.register({
@@ -447,7 +446,7 @@ export async function runBounded<T>(
  */
 export function recordFailure(handle: WorkerHandle, error: unknown): void {
   try {
-    internalsOf(handle)?.recordFailure(error, "background", "lifecycle");
+    handle.recordFailure(error);
   } catch {
     // Nowhere to record it.
   }

@@ -1,12 +1,12 @@
-import type { ManagedWorker } from "./managed_worker.ts";
-import type { ReadinessPolicy } from "./options.ts";
+import type { ManagedWorker } from "./_managed_worker.ts";
+import type { ReadinessPolicy } from "../options.ts";
 import type {
   ComponentState,
   Readiness,
   ReadinessImpact,
   ReadinessItem,
-} from "./ops/component.ts";
-import type { RuntimeStatus } from "./status.ts";
+} from "../ops/component.ts";
+import type { RuntimeStatus } from "../status.ts";
 
 /**
  * The runtime's readiness in the ops language: its lifecycle mapped to a

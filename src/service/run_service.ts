@@ -1,8 +1,7 @@
-import { Attempt } from "./attempt.ts";
-import { WorkerkitError } from "./errors.ts";
-import { delay } from "./retry/delay.ts";
-import { Runtime } from "./runtime.ts";
-import { RUNTIME_INTERNALS } from "./runtime_internals.ts";
+import { Attempt } from "../base/_attempt.ts";
+import { WorkerkitError } from "../base/errors.ts";
+import { delay } from "../retry/delay.ts";
+import { Runtime } from "../runtime.ts";
 import type { Server } from "./server.ts";
 
 /** Options for {@linkcode runService}. */
@@ -61,7 +60,6 @@ export async function runService(
 ): Promise<ServiceResult> {
   const settings = checkOptions(options);
   const { runtime, server, signal } = options;
-  const internals = runtime[RUNTIME_INTERNALS];
   if (settings.startWorkers) {
     try {
       await runtime.startAll({ signal });
@@ -73,9 +71,9 @@ export async function runService(
     }
   }
   const failed = await shutdownTrigger(runtime, signal);
-  internals.beginStopping();
+  runtime.beginStopping();
   if (settings.shutdownDelay > 0) {
-    await delay(settings.shutdownDelay, { clock: internals.clock });
+    await delay(settings.shutdownDelay, { clock: runtime.clock });
   }
   const clean = await stopEverything(runtime, server, settings.shutdownTimeout);
   return { exitCode: clean && !failed ? 0 : 1 };
@@ -90,7 +88,7 @@ async function stopEverything(
   server: Server | undefined,
   budgetMs: number,
 ): Promise<boolean> {
-  const budget = new Attempt(runtime[RUNTIME_INTERNALS].clock, budgetMs);
+  const budget = new Attempt(runtime.clock, budgetMs);
   let clean = true;
   try {
     if (server) {
@@ -115,8 +113,7 @@ function shutdownTrigger(
   runtime: Runtime,
   signal: AbortSignal,
 ): Promise<boolean> {
-  const internals = runtime[RUNTIME_INTERNALS];
-  if (internals.failingRuntime()) return Promise.resolve(true);
+  if (runtime.failing) return Promise.resolve(true);
   if (signal.aborted) return Promise.resolve(false);
   return new Promise<boolean>((resolve) => {
     const done = (failed: boolean): void => {
@@ -126,7 +123,7 @@ function shutdownTrigger(
     };
     const onAbort = (): void => done(false);
     const onTransition = (): void => {
-      if (internals.failingRuntime()) done(true);
+      if (runtime.failing) done(true);
     };
     signal.addEventListener("abort", onAbort, { once: true });
     runtime.addEventListener("transition", onTransition);

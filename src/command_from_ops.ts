@@ -1,7 +1,7 @@
-import type { Command, CommandContext, CommandResult } from "../command.ts";
-import type { CommandInfo } from "../status.ts";
-import { WorkerkitError } from "../errors.ts";
-import { OpsCommandError, type OpsFailure } from "./ops_command_error.ts";
+import type { Command, CommandContext, CommandResult } from "./command.ts";
+import type { CommandInfo } from "./status.ts";
+import { WorkerkitError } from "./base/errors.ts";
+import { OpsCommandError, type OpsFailure } from "./ops/ops_command_error.ts";
 
 /** What an ops command handler answers. */
 export interface OpsCommandResult {

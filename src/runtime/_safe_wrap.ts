@@ -1,4 +1,4 @@
-import { ignoreRejection } from "./contained_listeners.ts";
+import { ignoreRejection } from "../base/_promise.ts";
 
 /**
  * Runs `fn` inside an observer's `wrap`, trusting the wrap only as far as it

@@ -1,6 +1,6 @@
-import type { Clock } from "./clock.ts";
-import type { RetryBudgetOptions } from "./options.ts";
-import { WorkerkitError } from "./errors.ts";
+import type { Clock } from "../base/clock.ts";
+import type { RetryBudgetOptions } from "../options.ts";
+import { WorkerkitError } from "../base/errors.ts";
 
 /** The window over which first attempts and retries are counted, ms. */
 const WINDOW_MS = 10_000;

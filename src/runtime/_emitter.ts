@@ -10,10 +10,10 @@ import type {
   ReadinessEvent,
   RuntimeEventMap,
   TransitionEvent,
-} from "./events.ts";
-import { RuntimeEvent } from "./events.ts";
-import { ignoreRejection } from "./contained_listeners.ts";
-import { safeWrap } from "./safe_wrap.ts";
+} from "../events.ts";
+import { RuntimeEvent } from "../events.ts";
+import { ignoreRejection } from "../base/_promise.ts";
+import { safeWrap } from "./_safe_wrap.ts";
 
 /** Where the emitter delivers `EventTarget` events. */
 export interface EventSink {

@@ -1,4 +1,4 @@
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../base/clock.ts";
 
 /** A registered deadline; {@linkcode DeadlineScheduler.cancel} it once settled. */
 export interface Deadline {

@@ -1,32 +1,25 @@
-import { isoTime } from "./iso_time.ts";
-import { ignoreRejection } from "./contained_listeners.ts";
-import type { Clock } from "./clock.ts";
-import type { Following } from "./emitter.ts";
-import { WorkerkitError } from "./errors.ts";
-import type { CheckEndEvent } from "./events.ts";
-import { publicFailure } from "./failure.ts";
+import { isoTime } from "../base/_iso_time.ts";
+import { ignoreRejection } from "../base/_promise.ts";
+import type { Clock } from "../base/clock.ts";
+import { WorkerkitError } from "../base/errors.ts";
+import type { ActiveCheck, CheckEndEvent } from "../events.ts";
+import { publicFailure } from "../failure.ts";
 import {
   optionFlag,
   parseSchedule,
   runBounded,
   runEvery,
 } from "./interval_worker.ts";
-import {
-  clockFor,
-  type LoopContext,
-  loopWorker,
-  reportOnce,
-} from "./loop_worker.ts";
-import { OperationalFailure } from "./operational_failure.ts";
+import { type LoopContext, loopWorker, reportOnce } from "./loop_worker.ts";
+import { OperationalFailure } from "../base/operational_failure.ts";
 import type {
   Checker,
   CheckGroup,
   CheckResult,
   CheckSummary,
-} from "./ops/check.ts";
-import type { Jitter } from "./retry/jitter.ts";
-import type { Worker, WorkerHandle } from "./worker.ts";
-import { internalsOf, type WorkerInternals } from "./worker_internals.ts";
+} from "../ops/check.ts";
+import type { Jitter } from "../retry/jitter.ts";
+import type { Worker, WorkerHandle } from "../worker.ts";
 
 /** The default interval between checks, ms. */
 const DEFAULT_INTERVAL_MS = 30_000;
@@ -325,7 +318,7 @@ function checkWorker<T extends { ready: boolean }>(
     ),
   };
   return loopWorker((ctx) => {
-    const clock = clockFor(ctx.worker, schedule.clock);
+    const clock = schedule.clock ?? ctx.clock;
     return runEvery(ctx, schedule, clock, () => runCheck(ctx, clock, check));
   }, { autoReady: !check.readyOnSuccess });
 }
@@ -341,10 +334,9 @@ async function runCheck<T extends { ready: boolean }>(
 ): Promise<void> {
   const handle = ctx.worker;
   const started = clock.now();
-  const internals = internalsIfAny(handle);
-  let following: Following<CheckEndEvent> | undefined;
+  let following: ActiveCheck | undefined;
   try {
-    following = internals?.checkStart(check.name);
+    following = handle.beginCheck(check.name);
   } catch {
     following = undefined;
   }
@@ -352,13 +344,10 @@ async function runCheck<T extends { ready: boolean }>(
     fields: Pick<CheckEndEvent, "outcome" | "code" | "message" | "cause">,
   ): void => {
     const observing = following;
-    if (!observing || !internals) return;
+    if (!observing) return;
     following = undefined;
     const now = clock.now();
     observing.end({
-      runtime: internals.runtime,
-      worker: handle.qualifiedName,
-      check: check.name,
       at: isoTime(now),
       durationMs: Math.max(0, now - started),
       ...fields,
@@ -427,14 +416,6 @@ async function runCheck<T extends { ready: boolean }>(
       code: "check_not_ready",
       message: "check reported not ready",
     }, { cause: value });
-  }
-}
-
-function internalsIfAny(handle: WorkerHandle): WorkerInternals | undefined {
-  try {
-    return internalsOf(handle);
-  } catch {
-    return undefined;
   }
 }
 

@@ -1,3 +1,4 @@
+import { ignoreRejection } from "../base/_promise.ts";
 /** How {@linkcode ContainedListeners} reaches the real `EventTarget` methods. */
 export interface ListenerSlots {
   add(
@@ -123,18 +124,5 @@ function invokeContained(
     ignoreRejection(result);
   } catch {
     // A listener's failure is its own; the runtime carries on.
-  }
-}
-
-/** Attaches a no-op rejection handler when `value` is a thenable. */
-export function ignoreRejection(value: unknown): void {
-  if (value === null || typeof value !== "object") return;
-  try {
-    const then = (value as { then?: unknown }).then;
-    if (typeof then === "function") {
-      then.call(value, undefined, () => {});
-    }
-  } catch {
-    // A hostile thenable cannot hurt us either.
   }
 }

@@ -1,10 +1,11 @@
-import type { Command } from "./command.ts";
-import { WorkerkitError } from "./errors.ts";
+import type { Command } from "../command.ts";
+import { WorkerkitError } from "../base/errors.ts";
 import {
+  isWorkerRef,
   validateCommandName,
   validateRuntimeName,
   validateWorkerName,
-} from "./names.ts";
+} from "../base/names.ts";
 
 /**
  * Checks a registration's commands and indexes them by name.
@@ -47,6 +48,7 @@ export function commandMap(
 
 /** Throws `invalid_name` unless `ref` is a valid local or qualified worker name. */
 export function checkWorkerRef(ref: unknown): void {
+  if (typeof ref === "string" && isWorkerRef(ref)) return;
   if (typeof ref !== "string") {
     validateWorkerName(ref);
     return;

@@ -1,20 +1,21 @@
-import { isoTime } from "./iso_time.ts";
-import type { Clock } from "./clock.ts";
+import { isThenable } from "../base/_promise.ts";
+import { isoTime } from "../base/_iso_time.ts";
+import type { Clock } from "../base/clock.ts";
 import type {
   Command,
   CommandContext,
   CommandRequest,
   CommandResult,
-} from "./command.ts";
-import type { Deadline, DeadlineScheduler } from "./deadline_scheduler.ts";
-import type { Following } from "./emitter.ts";
-import { WorkerkitError } from "./errors.ts";
-import type { CommandEndEvent } from "./events.ts";
-import { publicFailure } from "./failure.ts";
-import type { Generation, ManagedWorker } from "./managed_worker.ts";
-import { delay } from "./retry/delay.ts";
-import { nextDelay } from "./retry/_next_delay.ts";
-import type { WorkerHandle } from "./worker.ts";
+} from "../command.ts";
+import type { Deadline, DeadlineScheduler } from "./_deadline_scheduler.ts";
+import type { Following } from "./_emitter.ts";
+import { WorkerkitError } from "../base/errors.ts";
+import type { CommandEndEvent } from "../events.ts";
+import { publicFailure } from "../failure.ts";
+import type { Generation, ManagedWorker } from "./_managed_worker.ts";
+import { delay } from "../retry/delay.ts";
+import { nextDelay } from "../retry/_next_delay.ts";
+import type { WorkerHandle } from "../worker.ts";
 
 /** What a dispatch needs from its runtime. */
 export interface DispatchHost {
@@ -283,9 +284,4 @@ class AttemptContext implements CommandContext {
     this.deadline = this.#unlink = undefined;
     reject?.(callerError);
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === "object" &&
-    typeof (value as { then?: unknown }).then === "function";
 }

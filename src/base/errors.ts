@@ -1,3 +1,5 @@
+import { safeGet, safeInstanceOf } from "./_safe_access.ts";
+
 /**
  * The stable codes a {@linkcode WorkerkitError} carries. Match on `code`,
  * never on the message.
@@ -84,5 +86,47 @@ export class WorkerkitError extends Error {
     super(message ?? PUBLIC_MESSAGES[code], options);
     this.name = "WorkerkitError";
     this.code = code;
+  }
+
+  /**
+   * The code of `error` when it is a `WorkerkitError` with a known code,
+   * else `undefined`. Never throws, even on hostile values (throwing
+   * getters, revoked proxies); the `cause` chain is not followed.
+   *
+   * @param error Any thrown value.
+   * @returns The stable code, or `undefined`.
+   *
+   * @example Mapping a refusal without `instanceof`
+   * ```ts
+   * import { WorkerkitError } from "@workerkit/core";
+   *
+   * console.log(WorkerkitError.codeOf(new WorkerkitError("worker_not_found"))); // "worker_not_found"
+   * console.log(WorkerkitError.codeOf(new Error("boom"))); // undefined
+   * ```
+   */
+  static codeOf(error: unknown): WorkerkitErrorCode | undefined {
+    if (!safeInstanceOf(error, WorkerkitError)) return undefined;
+    const code = safeGet(error as object, "code");
+    return typeof code === "string" && Object.hasOwn(PUBLIC_MESSAGES, code)
+      ? code as WorkerkitErrorCode
+      : undefined;
+  }
+
+  /**
+   * The fixed public message of a code: what status, events, logs and HTTP
+   * bodies show for it.
+   *
+   * @param code A stable code.
+   * @returns The code's public message.
+   *
+   * @example Reading the public text of a code
+   * ```ts
+   * import { WorkerkitError } from "@workerkit/core";
+   *
+   * console.log(WorkerkitError.publicMessage("runtime_saturated")); // "runtime is saturated"
+   * ```
+   */
+  static publicMessage(code: WorkerkitErrorCode): string {
+    return PUBLIC_MESSAGES[code];
   }
 }
