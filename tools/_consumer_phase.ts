@@ -15,6 +15,7 @@ import { buildNpm, packNpm, ROOT } from "./build_npm.ts";
 import { relativeLinks } from "./_readme_links.ts";
 import {
   bundleEntrySource,
+  importAllSource,
   serviceSource,
   TOKEN,
   typedSource,
@@ -121,7 +122,10 @@ function prepare(): Promise<Prepared> {
 
 const NPM_APP = join(work, "npm-app");
 let installed: Promise<void> | undefined;
-/** `npm install <tarball> hono @hono/node-server` into a fresh project. */
+/**
+ * `npm install <tarball> hono @hono/node-server @opentelemetry/api` (the
+ * optional peers) into a fresh project.
+ */
 function npmApp(): Promise<void> {
   installed ??= (async () => {
     const { tarball, peers } = await prepare();
@@ -140,9 +144,12 @@ function npmApp(): Promise<void> {
       tarball,
       `hono@${peers.hono}`,
       `@hono/node-server@${peers["@hono/node-server"]}`,
+      `@opentelemetry/api@${peers["@opentelemetry/api"]}`,
       `@types/node@${dev.devDependencies["@types/node"]}`,
     ], NPM_APP);
     await writeText(join(NPM_APP, "service.mjs"), serviceSource());
+    const { subpaths } = await prepare();
+    await writeText(join(NPM_APP, "import_all.mjs"), importAllSource(subpaths));
   })();
   return installed;
 }
@@ -363,10 +370,27 @@ test("Bun: the service from the tarball serves, dispatches, exits 0 on SIGTERM",
   assertFromTarball(await serviceRoundTrip(bun, ["service.mjs"], NPM_APP));
 });
 
+test("every subpath of the tarball loads on Node 20, 22, 24 and Bun", async () => {
+  await npmApp();
+  const { subpaths } = await prepare();
+  const exes = [
+    ...await Promise.all(nodes.map(([, exe]) => exe())),
+    bin("bun/bin/bun.exe"),
+  ];
+  for (const exe of exes) {
+    const out = await ok(exe, ["import_all.mjs"], NPM_APP);
+    assert.match(out, /^loaded /m, `${exe}: ${out}`);
+    assert.equal(out.trim().split(" ").length, subpaths.length + 1, out);
+  }
+});
+
 test("tsc --noEmit: a strict nodenext consumer type-checks against the .d.ts", async () => {
   await npmApp();
   const dir = join(NPM_APP, "typed");
-  await writeText(join(dir, "main.ts"), typedSource());
+  await writeText(
+    join(dir, "main.ts"),
+    typedSource((await prepare()).subpaths),
+  );
   await writeJson(join(dir, "tsconfig.json"), {
     compilerOptions: {
       strict: true,
@@ -385,10 +409,19 @@ test("tsc --noEmit: a strict nodenext consumer type-checks against the .d.ts", a
   await ok(bin(".bin/tsc"), ["-p", join(dir, "tsconfig.json")], dir);
 });
 
-test("Deno: the npm tarball through npm: specifiers", async () => {
+test("Deno: the npm tarball through npm: specifiers (every subpath, the service)", async () => {
   await npmApp();
   await writeJson(join(NPM_APP, "deno.json"), { nodeModulesDir: "manual" });
   await writeText(join(NPM_APP, "service_npm.mjs"), serviceSource("npm:"));
+  const { subpaths } = await prepare();
+  await writeText(
+    join(NPM_APP, "import_all_npm.mjs"),
+    importAllSource(subpaths, "npm:"),
+  );
+  assert.match(
+    await ok(DENO, ["run", "-A", "import_all_npm.mjs"], NPM_APP),
+    /^loaded /m,
+  );
   const resolved = await serviceRoundTrip(
     DENO,
     ["run", "-A", "service_npm.mjs"],
@@ -439,7 +472,12 @@ function jsrWorkspace(): Promise<void> {
     });
     await writeJson(join(JSR_WS, "app", "deno.json"), {});
     await writeText(join(JSR_WS, "app", "service.ts"), serviceSource());
-    await writeText(join(JSR_WS, "app", "typed.ts"), typedSource());
+    const subpaths = Object.keys(config.exports);
+    await writeText(join(JSR_WS, "app", "typed.ts"), typedSource(subpaths));
+    await writeText(
+      join(JSR_WS, "app", "import_all.ts"),
+      importAllSource(subpaths),
+    );
   })();
   return workspace;
 }
@@ -461,6 +499,10 @@ test("Deno: the JSR layout resolves @workerkit/core and its subpaths through den
   );
   assert.equal(resolved, `file://${join(JSR_WS, "core", "mod.ts")}`);
   await ok(DENO, ["check", "app/typed.ts"], JSR_WS);
+  assert.match(
+    await ok(DENO, ["run", "-A", "app/import_all.ts"], JSR_WS),
+    /^loaded /m,
+  );
 });
 
 test("esbuild bundles the core from the tarball for the browser, and it runs", async () => {

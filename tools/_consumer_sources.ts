@@ -78,12 +78,39 @@ if (exitCode !== 0) globalThis.process?.exit(exitCode);
 `;
 }
 
+/** `"."` → `@workerkit/core`, `"./retry"` → `@workerkit/core/retry`. */
+export function specifierOf(subpath: string, prefix = ""): string {
+  return `${prefix}@workerkit/core${subpath.slice(1)}`;
+}
+
+/**
+ * A module that imports every subpath of the package (read from
+ * `deno.json`, so a new entrypoint is covered without an edit here) and
+ * prints `loaded <n>` with the number of names each one exports.
+ */
+export function importAllSource(subpaths: string[], prefix = ""): string {
+  const lines = subpaths.map((subpath) =>
+    `  ["${subpath}", await import("${specifierOf(subpath, prefix)}")],`
+  );
+  return `const loaded = [\n${lines.join("\n")}\n];
+for (const [subpath, module] of loaded) {
+  if (Object.keys(module).length === 0) throw new Error(\`\${subpath} exports nothing\`);
+}
+console.log("loaded", loaded.map(([s, m]) => \`\${s}=\${Object.keys(m).length}\`).join(" "));
+`;
+}
+
 /**
  * A TypeScript consumer that touches every entrypoint's main names, for
- * `tsc --noEmit` (strict, nodenext) and `deno check`.
+ * `tsc --noEmit` (strict, nodenext) and `deno check`; it also imports
+ * every subpath in `subpaths` as a namespace.
  */
-export function typedSource(): string {
-  return `import {
+export function typedSource(subpaths: string[]): string {
+  const every = subpaths.map((subpath, i) =>
+    `export * as entry${i} from "${specifierOf(subpath)}";`
+  ).join("\n");
+  return `${every}
+import {
   type CommandResult,
   OpsRegistry,
   Runtime,
