@@ -175,13 +175,15 @@ async function lineStarting(
 }
 
 async function* splitLines(stream: ReadableStream<Uint8Array>) {
+  const decoder = new TextDecoder();
   let buffer = "";
-  for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-    buffer += text;
+  for await (const chunk of stream) {
+    buffer += decoder.decode(chunk, { stream: true });
     const parts = buffer.split("\n");
     buffer = parts.pop()!;
     yield* parts;
   }
+  buffer += decoder.decode();
   if (buffer) yield buffer;
 }
 
