@@ -492,6 +492,28 @@ test("every relative link of the README points at a published file", async () =>
   assert.deepEqual(links.filter((link) => !files.has(link)), []);
 });
 
+test("every entrypoint opens with a @module doc that has an example", async () => {
+  await jsrWorkspace();
+  const config = JSON.parse(
+    await Deno.readTextFile(join(JSR_WS, "core", "deno.json")),
+  );
+  const entries = Object.values(config.exports as Record<string, string>);
+  const json = await ok(
+    DENO,
+    ["doc", "--json", ...entries],
+    join(JSR_WS, "core"),
+  );
+  const docs = JSON.parse(json).nodes as Record<string, {
+    module_doc?: { doc?: string; tags?: Array<{ kind: string }> };
+  }>;
+  const lacking = entries.filter((entry) => {
+    const url = new URL(entry, `file://${join(JSR_WS, "core")}/`).href;
+    const doc = docs[url]?.module_doc;
+    return !doc?.doc?.trim() || !doc.tags?.some((t) => t.kind === "example");
+  });
+  assert.deepEqual(lacking, []);
+});
+
 test("Deno: the JSR layout resolves @workerkit/core and its subpaths through deno.json exports", async () => {
   await jsrWorkspace();
   const resolved = await serviceRoundTrip(
