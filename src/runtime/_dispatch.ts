@@ -16,6 +16,9 @@ import type { Generation, ManagedWorker } from "./_managed_worker.ts";
 import { delay } from "../retry/delay.ts";
 import { nextDelay } from "../retry/_next_delay.ts";
 import type { WorkerHandle } from "../worker.ts";
+import { CommandRejection } from "../base/command_rejection.ts";
+import { validatePayload } from "./_payload_validation.ts";
+import { safeInstanceOf } from "../base/_safe_access.ts";
 
 /** What a dispatch needs from its runtime. */
 export interface DispatchHost {
@@ -40,7 +43,7 @@ export class CommandRun {
   readonly host: DispatchHost;
   readonly w: ManagedWorker;
   readonly command: Command;
-  readonly request: CommandRequest;
+  request: CommandRequest;
   readonly signal: AbortSignal | undefined;
   readonly generation: Generation;
   readonly following: Following<CommandEndEvent> | undefined;
@@ -77,13 +80,27 @@ export class CommandRun {
     return this.#dispatchId ??= this.host.nextDispatchId();
   }
 
-  /** Runs attempts until one succeeds or retrying stops. */
+  /** Validates the payload, then runs attempts until one succeeds or retrying stops. */
   async run(): Promise<CommandResult> {
+    if (this.command.payloadSchema !== undefined) {
+      try {
+        await this.#validate();
+      } catch (error) {
+        const refused = safeInstanceOf(error, WorkerkitError) &&
+          (error as WorkerkitError).code === "invalid_payload";
+        if (!refused) this.host.commandFailed(this, error);
+        throw this.#finish(error, false, refused);
+      }
+    }
     for (;;) {
       let result: CommandResult | void;
       try {
         result = await this.#attempt();
       } catch (error) {
+        // The caller's fault: not a failure, never retried.
+        if (safeInstanceOf(error, CommandRejection)) {
+          throw this.#finish(error, false, true);
+        }
         const canceled = this.signal?.aborted && error === this.signal.reason;
         if (!canceled) this.host.commandFailed(this, error);
         const wait = this.#retryDelay(error);
@@ -100,6 +117,68 @@ export class CommandRun {
     }
   }
 
+  /**
+   * Replaces the request's payload by the schema's output. A sync schema
+   * costs one call; an async one runs under the first attempt's deadline
+   * and the caller's signal, and holds the slot until it settles.
+   */
+  #validate(): void | Promise<void> {
+    const where = `${this.command.name} on ${this.w.qualifiedName}`;
+    const outcome = validatePayload(
+      this.command.payloadSchema!,
+      this.request.payload,
+      where,
+    );
+    if (!(outcome instanceof Promise)) {
+      this.request = { ...this.request, payload: outcome.value };
+      return;
+    }
+    this.#outstanding++;
+    return new Promise<void>((resolve, reject) => {
+      const timeout = this.w.settings.commandTimeout;
+      let settled = false;
+      const finish = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        if (deadline) this.host.deadlines.cancel(deadline);
+        this.signal?.removeEventListener("abort", onAbort);
+        return true;
+      };
+      const onAbort = (): void => {
+        if (finish()) reject(this.signal!.reason);
+      };
+      const deadline = timeout === Infinity
+        ? undefined
+        : this.host.deadlines.add(
+          timeout,
+          () => {
+            if (!finish()) return;
+            reject(
+              new WorkerkitError(
+                "deadline_exceeded",
+                `the payload check of ${where} exceeded its deadline`,
+              ),
+            );
+          },
+        );
+      if (this.signal?.aborted) onAbort();
+      else this.signal?.addEventListener("abort", onAbort, { once: true });
+      outcome.then((ok) => {
+        if (finish()) {
+          this.request = { ...this.request, payload: ok.value };
+          resolve();
+        }
+      }, (error: unknown) => {
+        if (finish()) reject(error);
+      }).finally(() => {
+        this.#outstanding--;
+        if (this.#finished && this.#outstanding === 0) {
+          this.host.release(this.w);
+        }
+      });
+    });
+  }
+
   #attempt(): Promise<CommandResult | void> {
     const ctx = new AttemptContext(this, ++this.attempts);
     this.#outstanding++;
@@ -113,9 +192,11 @@ export class CommandRun {
       let out: unknown;
       try {
         const { handler } = this.command;
+        // Without a schema the payload is `unknown`, which holds a missing one.
+        const request = this.request as CommandRequest & { payload: unknown };
         out = this.following
-          ? this.following.wrap(() => handler(this.request, ctx))
-          : handler(this.request, ctx);
+          ? this.following.wrap(() => handler(request, ctx))
+          : handler(request, ctx);
       } catch (error) {
         this.#settled(ctx);
         reject(error);
@@ -176,7 +257,7 @@ export class CommandRun {
   }
 
   /** Ends the dispatch once: the end event, and the slot if nothing is outstanding. */
-  #finish(error: unknown, ok = false): unknown {
+  #finish(error: unknown, ok = false, rejected = false): unknown {
     this.#finished = true;
     if (this.#outstanding === 0) this.host.release(this.w);
     const following = this.following;
@@ -197,6 +278,7 @@ export class CommandRun {
       e.code = failure.code;
       e.message = failure.message;
       e.cause = error;
+      if (rejected) e.rejected = true;
     }
     following.end(e);
     return error;
