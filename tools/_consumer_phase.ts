@@ -16,6 +16,7 @@ import { relativeLinks } from "./_readme_links.ts";
 import {
   bundleEntrySource,
   importAllSource,
+  requireAllSource,
   serviceSource,
   TOKEN,
   typedSource,
@@ -150,6 +151,10 @@ function npmApp(): Promise<void> {
     await writeText(join(NPM_APP, "service.mjs"), serviceSource());
     const { subpaths } = await prepare();
     await writeText(join(NPM_APP, "import_all.mjs"), importAllSource(subpaths));
+    await writeText(
+      join(NPM_APP, "require_all.cjs"),
+      requireAllSource(subpaths),
+    );
   })();
   return installed;
 }
@@ -366,6 +371,12 @@ for (const [name, exe] of nodes) {
   });
 }
 
+/** The executables of the machine's Node, Node 22, Node 24 and Bun. */
+async function nodesAndBun(): Promise<string[]> {
+  const found = await Promise.all(nodes.map(([, exe]) => exe()));
+  return [...found, bin("bun/bin/bun.exe")];
+}
+
 test("Bun: the service from the tarball serves, dispatches, exits 0 on SIGTERM", async () => {
   await npmApp();
   const bun = bin("bun/bin/bun.exe");
@@ -375,13 +386,21 @@ test("Bun: the service from the tarball serves, dispatches, exits 0 on SIGTERM",
 test("every subpath of the tarball loads on Node 20, 22, 24 and Bun", async () => {
   await npmApp();
   const { subpaths } = await prepare();
-  const exes = [
-    ...await Promise.all(nodes.map(([, exe]) => exe())),
-    bin("bun/bin/bun.exe"),
-  ];
+  const exes = await nodesAndBun();
   for (const exe of exes) {
     const out = await ok(exe, ["import_all.mjs"], NPM_APP);
     assert.match(out, /^loaded /m, `${exe}: ${out}`);
+    assert.equal(out.trim().split(" ").length, subpaths.length + 1, out);
+  }
+});
+
+test("CommonJS require() of every subpath works on Node 20, 22, 24 and Bun", async () => {
+  await npmApp();
+  const { subpaths } = await prepare();
+  const exes = await nodesAndBun();
+  for (const exe of exes) {
+    const out = await ok(exe, ["require_all.cjs"], NPM_APP);
+    assert.match(out, /^required /m, `${exe}: ${out}`);
     assert.equal(out.trim().split(" ").length, subpaths.length + 1, out);
   }
 });

@@ -101,6 +101,19 @@ console.log("loaded", loaded.map(([s, m]) => \`\${s}=\${Object.keys(m).length}\`
 }
 
 /**
+ * CommonJS that `require()`s every subpath (Node's require(esm), which
+ * needs modules without top-level await) and prints `required <n>`.
+ */
+export function requireAllSource(subpaths: string[]): string {
+  const list = subpaths.map((subpath) => `"${specifierOf(subpath)}"`);
+  return `const names = [${list.join(", ")}];
+const counts = names.map((name) => Object.keys(require(name)).length);
+if (counts.some((n) => n === 0)) throw new Error("a subpath exports nothing");
+console.log("required", counts.join(" "));
+`;
+}
+
+/**
  * A TypeScript consumer that touches every entrypoint's main names, for
  * `tsc --noEmit` (strict, nodenext) and `deno check`; it also imports
  * every subpath in `subpaths` as a namespace.
