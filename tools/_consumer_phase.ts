@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import { delimiter, dirname, join, normalize } from "node:path";
 import { buildNpm, packNpm, ROOT } from "./build_npm.ts";
 import { relativeLinks } from "./_readme_links.ts";
+import { assertNoUnhandled } from "../tests/_support/unhandled.ts";
 import {
   bundleEntrySource,
   importAllSource,
@@ -354,6 +355,15 @@ test("npm installs the tarball with hono into a fresh project", async () => {
   );
   const config = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json")));
   assert.equal(installed.version, config.version);
+  // npm has no repository to resolve relative README links against.
+  const readme = await Deno.readTextFile(
+    join(NPM_APP, "node_modules", "@workerkit", "core", "README.md"),
+  );
+  assert.deepEqual(relativeLinks(readme), []);
+  assert.match(
+    readme,
+    new RegExp(`https://jsr\\.io/${config.name}/${config.version}/docs/`),
+  );
 });
 
 const nodes: Array<[string, () => Promise<string>]> = [
@@ -588,3 +598,5 @@ test("esbuild bundles the core from the tarball for the browser, and it runs", a
 test("the throwaway projects are removed", async () => {
   await Deno.remove(work, { recursive: true });
 });
+
+test("no unhandled rejections", assertNoUnhandled);
