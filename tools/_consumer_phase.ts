@@ -21,6 +21,7 @@ import {
   serviceSource,
   TOKEN,
   typedSource,
+  webTypedSource,
 } from "./_consumer_sources.ts";
 
 const bin = (path: string) => join(ROOT, "node_modules", path);
@@ -415,6 +416,28 @@ test("CommonJS require() of every subpath works on Node 20, 22, 24 and Bun", asy
   }
 });
 
+/** A strict tsc project of one file; `types` is which `@types` it loads. */
+async function typeCheck(
+  dir: string,
+  file: string,
+  options: Record<string, unknown>,
+): Promise<void> {
+  await writeJson(join(dir, "tsconfig.json"), {
+    compilerOptions: {
+      strict: true,
+      target: "es2022",
+      lib: ["es2023", "dom"],
+      noEmit: true,
+      skipLibCheck: false,
+      exactOptionalPropertyTypes: true,
+      noUncheckedIndexedAccess: true,
+      ...options,
+    },
+    files: [file],
+  });
+  await ok(bin(".bin/tsc"), ["-p", join(dir, "tsconfig.json")], dir);
+}
+
 test("tsc --noEmit: a strict nodenext consumer type-checks against the .d.ts", async () => {
   await npmApp();
   const dir = join(NPM_APP, "typed");
@@ -422,22 +445,22 @@ test("tsc --noEmit: a strict nodenext consumer type-checks against the .d.ts", a
     join(dir, "main.ts"),
     typedSource((await prepare()).subpaths),
   );
-  await writeJson(join(dir, "tsconfig.json"), {
-    compilerOptions: {
-      strict: true,
-      module: "nodenext",
-      moduleResolution: "nodenext",
-      target: "es2022",
-      lib: ["es2023", "dom"],
-      types: ["node"],
-      noEmit: true,
-      skipLibCheck: false,
-      exactOptionalPropertyTypes: true,
-      noUncheckedIndexedAccess: true,
-    },
-    files: ["main.ts"],
+  await typeCheck(dir, "main.ts", {
+    module: "nodenext",
+    moduleResolution: "nodenext",
+    types: ["node"],
   });
-  await ok(bin(".bin/tsc"), ["-p", join(dir, "tsconfig.json")], dir);
+});
+
+test("tsc --noEmit: a bundler-resolution consumer with no Node types (the edge)", async () => {
+  await npmApp();
+  const dir = join(NPM_APP, "typed-web");
+  await writeText(join(dir, "main.ts"), webTypedSource());
+  await typeCheck(dir, "main.ts", {
+    module: "esnext",
+    moduleResolution: "bundler",
+    types: [],
+  });
 });
 
 test("Deno: the npm tarball through npm: specifiers (every subpath, the service)", async () => {

@@ -163,6 +163,27 @@ export type Result = CommandResult;
 `;
 }
 
+/**
+ * A TypeScript consumer for a web or edge host: the web-standard entry
+ * points and the Hono router, type-checked without any Node types.
+ */
+export function webTypedSource(): string {
+  return `import { OpsRegistry, Runtime, type RuntimeStatus } from "@workerkit/core";
+import { attempts, constant, type RetryPolicy } from "@workerkit/core/retry";
+import { OpsRegistry as Registry } from "@workerkit/core/ops";
+import { opsRouter } from "@workerkit/core/hono";
+
+const runtime = new Runtime({ name: "edge" });
+runtime.register({ name: "w", worker: { start() {}, stop() {} } });
+export const policy: RetryPolicy = attempts(2, { backoff: constant(1) });
+export const status: RuntimeStatus = runtime.status();
+export const same: boolean = Registry === OpsRegistry;
+const registry = new OpsRegistry();
+registry.register(runtime);
+export default { fetch: opsRouter({ runtime, registry, auth: () => false }).fetch };
+`;
+}
+
 /** The bundler's entry: the quick start, run to the end, no platform API. */
 export function bundleEntrySource(): string {
   return `import { Runtime } from "@workerkit/core";
