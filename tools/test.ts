@@ -121,7 +121,7 @@ const RUNTIMES: Runtime[] = [
 ];
 // The packages as users install them, in throwaway projects (see the file).
 RUNTIMES.push({
-  ...RUNTIMES[0]!,
+  ...RUNTIMES.find((runtime) => runtime.name === "deno")!,
   name: "consumer",
   only: "tools/_consumer_phase.ts",
 });
