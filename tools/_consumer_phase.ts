@@ -394,27 +394,25 @@ test("Bun: the service from the tarball serves, dispatches, exits 0 on SIGTERM",
   assertFromTarball(await serviceRoundTrip(bun, ["service.mjs"], NPM_APP));
 });
 
-test("every subpath of the tarball loads on Node 20, 22, 24 and Bun", async () => {
+/**
+ * Runs `script` (it prints `word` and one count per subpath) on every Node
+ * and Bun, and checks it saw every subpath.
+ */
+async function everySubpath(script: string, word: string): Promise<void> {
   await npmApp();
   const { subpaths } = await prepare();
-  const exes = await nodesAndBun();
-  for (const exe of exes) {
-    const out = await ok(exe, ["import_all.mjs"], NPM_APP);
-    assert.match(out, /^loaded /m, `${exe}: ${out}`);
+  for (const exe of await nodesAndBun()) {
+    const out = await ok(exe, [script], NPM_APP);
+    assert.match(out, new RegExp(`^${word} `, "m"), `${exe}: ${out}`);
     assert.equal(out.trim().split(" ").length, subpaths.length + 1, out);
   }
-});
+}
 
-test("CommonJS require() of every subpath works on Node 20, 22, 24 and Bun", async () => {
-  await npmApp();
-  const { subpaths } = await prepare();
-  const exes = await nodesAndBun();
-  for (const exe of exes) {
-    const out = await ok(exe, ["require_all.cjs"], NPM_APP);
-    assert.match(out, /^required /m, `${exe}: ${out}`);
-    assert.equal(out.trim().split(" ").length, subpaths.length + 1, out);
-  }
-});
+test("every subpath of the tarball loads on Node 20, 22, 24 and Bun", () =>
+  everySubpath("import_all.mjs", "loaded"));
+
+test("CommonJS require() of every subpath works on Node 20, 22, 24 and Bun", () =>
+  everySubpath("require_all.cjs", "required"));
 
 /** A strict tsc project of one file; `types` is which `@types` it loads. */
 async function typeCheck(
