@@ -1,8 +1,8 @@
 /**
  * The npm `package.json` of `@workerkit/core`, derived from `deno.json` so
  * that the two packages cannot drift: same name, version and license, the
- * same export subpaths, and every `npm:` import of `deno.json` as an
- * optional peer dependency. See docs/packaging.md.
+ * same export subpaths, and the `npm:` imports of `deno.json` that the
+ * package uses as optional peer dependencies. See docs/packaging.md.
  *
  * @module
  */
@@ -80,8 +80,14 @@ export function peersOf(config: DenoConfig): Record<string, string> {
   return peers;
 }
 
-/** The generated `package.json`. */
-export function manifest(config: DenoConfig): Record<string, unknown> {
+/**
+ * The generated `package.json`; `used` limits the peer dependencies to the
+ * packages the compiled code imports.
+ */
+export function manifest(
+  config: DenoConfig,
+  used?: string[],
+): Record<string, unknown> {
   const exports: Record<string, unknown> = {};
   for (const { subpath, source } of entriesOf(config)) {
     exports[subpath] = {
@@ -90,7 +96,11 @@ export function manifest(config: DenoConfig): Record<string, unknown> {
     };
   }
   exports["./package.json"] = "./package.json";
-  const peers = peersOf(config);
+  const peers = Object.fromEntries(
+    Object.entries(peersOf(config)).filter(([name]) =>
+      used === undefined || used.includes(name)
+    ),
+  );
   const meta = Object.fromEntries(
     Object.keys(peers).map((name) => [name, { optional: true }]),
   );
@@ -99,6 +109,7 @@ export function manifest(config: DenoConfig): Record<string, unknown> {
     version: config.version,
     description: DESCRIPTION,
     keywords: KEYWORDS,
+    homepage: `https://jsr.io/${config.name}`,
     license: config.license ?? "MIT",
     type: "module",
     sideEffects: false,

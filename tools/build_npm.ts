@@ -189,20 +189,30 @@ export function importsOf(js: string): string[] {
   return IMPORTS.flatMap((re) => [...code.matchAll(re)].map((m) => m[2]!));
 }
 
-/** Fails on an import the package could not satisfy once installed. */
-async function checkImports(dir: string, config: DenoConfig): Promise<void> {
+/**
+ * The `npm:` imports of `deno.json` the compiled code uses; fails on an
+ * import the package could not satisfy once installed (a `.ts` path, or a
+ * package that is neither one of those nor a `node:` built-in).
+ */
+async function usedPackages(
+  dir: string,
+  config: DenoConfig,
+): Promise<string[]> {
   const peers = Object.keys(peersOf(config));
-  const allowed = (spec: string) =>
-    spec.startsWith("node:") ||
-    peers.some((peer) => spec === peer || spec.startsWith(`${peer}/`));
+  const peerOf = (spec: string) =>
+    peers.find((peer) => spec === peer || spec.startsWith(`${peer}/`));
+  const used = new Set<string>();
   const bad: string[] = [];
   for await (const path of walk(dir)) {
     if (!path.endsWith(".js")) continue;
     for (const spec of importsOf(await Deno.readTextFile(path))) {
+      const peer = peerOf(spec);
+      if (peer) used.add(peer);
       const local = spec.startsWith(".");
-      if (local ? spec.endsWith(".ts") : !allowed(spec)) {
-        bad.push(`${relative(dir, path)}: ${spec}`);
-      }
+      const fine = local
+        ? !spec.endsWith(".ts")
+        : peer !== undefined || spec.startsWith("node:");
+      if (!fine) bad.push(`${relative(dir, path)}: ${spec}`);
     }
   }
   if (bad.length) {
@@ -213,6 +223,7 @@ async function checkImports(dir: string, config: DenoConfig): Promise<void> {
         }`,
     );
   }
+  return [...used];
 }
 
 /** The README, with its relative links pointing at the JSR release's files. */
@@ -225,6 +236,16 @@ async function writeReadme(config: DenoConfig): Promise<void> {
   );
 }
 
+async function writeManifest(
+  config: DenoConfig,
+  used?: string[],
+): Promise<void> {
+  await Deno.writeTextFile(
+    join(NPM_DIR, "package.json"),
+    JSON.stringify(manifest(config, used), null, 2) + "\n",
+  );
+}
+
 /** Builds `dist/npm/`. */
 export async function buildNpm(): Promise<Build> {
   const config = await readDenoConfig();
@@ -232,10 +253,7 @@ export async function buildNpm(): Promise<Build> {
   await Deno.mkdir(NPM_DIR, { recursive: true });
   await Deno.mkdir(SCRATCH, { recursive: true });
   // Written first: it makes the staged sources ES modules for tsc.
-  await Deno.writeTextFile(
-    join(NPM_DIR, "package.json"),
-    JSON.stringify(manifest(config), null, 2) + "\n",
-  );
+  await writeManifest(config);
   await stageSources(await sourceFiles(config));
 
   const staged = join(NPM_DIR, SOURCE_DIR);
@@ -250,7 +268,9 @@ export async function buildNpm(): Promise<Build> {
     ),
   ]);
   await rewriteDeclarationImports(out);
-  await checkImports(out, config);
+  // Only what the package imports becomes a peer (deno.json may map more,
+  // e.g. for examples), like JSR lists only the module graph's packages.
+  await writeManifest(config, await usedPackages(out, config));
 
   await writeReadme(config);
   for (const file of DOCUMENTS) {
