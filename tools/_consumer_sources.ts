@@ -13,8 +13,9 @@ export const TOKEN = "consumer-token";
 
 /**
  * A small service: the README's quick start (a worker with a command),
- * an ops registry, the Hono ops router served by this runtime's adapter,
- * and `runService`, which shuts down on SIGTERM. It prints
+ * an ops registry, the Hono ops router served by `@workerkit/core/serve`
+ * (which picks this runtime's adapter), and `runService`, which shuts down
+ * on SIGTERM. It prints
  * `resolved <url>` (where `@workerkit/core` came from), `listening <url>`,
  * and `exit <code>` at the end.
  */
@@ -23,13 +24,9 @@ export function serviceSource(prefix = ""): string {
   return `import { OpsRegistry, Runtime, runService } from "${core}";
 import { opsRouter } from "${core}/hono";
 import { attempts, constant } from "${core}/retry";
+import { serve, shutdownSignal } from "${core}/serve";
 
 console.log("resolved", import.meta.resolve("${core}"));
-const adapter = "Deno" in globalThis
-  ? await import("${core}/deno")
-  : "Bun" in globalThis
-  ? await import("${core}/bun")
-  : await import("${core}/node");
 
 let timer;
 const prices = new Map([["apple", 1.2]]);
@@ -65,12 +62,12 @@ const app = opsRouter({
   auth: (c) => c.req.header("authorization") === "Bearer ${TOKEN}",
   commands: true,
 });
-const server = await adapter.serve(app.fetch, { port: 0, hostname: "127.0.0.1" });
+const server = await serve(app.fetch, { port: 0, hostname: "127.0.0.1" });
 console.log("listening", server.url.href);
 const { exitCode } = await runService({
   runtime,
   server,
-  signal: adapter.shutdownSignal(),
+  signal: shutdownSignal(),
   shutdownTimeout: 10_000,
 });
 console.log("exit", exitCode);
