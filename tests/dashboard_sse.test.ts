@@ -70,6 +70,9 @@ const ALLOWED: Record<string, string[]> = {
   ],
 };
 
+/** The stream's own messages, besides the runtime's events. */
+const NOT_RUNTIME_EVENTS = ["history", "snapshot", "metrics", "summary", "end"];
+
 interface SseEvent {
   event: string;
   // deno-lint-ignore no-explicit-any
@@ -217,13 +220,16 @@ function spyListeners(runtime: Runtime): { count(): number } {
   };
 }
 
-async function eventually(
-  predicate: () => boolean,
+/** Polls `probe` until it gives a value (not undefined or false), bounded. */
+async function eventually<T>(
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
   what: string,
   ms = 5_000,
-): Promise<void> {
+): Promise<T> {
   const deadline = Date.now() + ms;
-  while (!predicate()) {
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -292,10 +298,19 @@ test("the event stream starts with a snapshot, then streams a start/dispatch/dra
       /^text\/event-stream/,
     );
     assert.equal(stream.headers.get("cache-control"), "no-store");
-    await stream.until((s) => s.events.length > 0, "the first event");
+    await stream.until((s) => s.lastSnapshot() !== undefined, "a snapshot");
 
-    const first = stream.events[0]!;
-    assert.equal(first.event, "snapshot");
+    // A fresh stream: the (empty) history, then the state, then the charts.
+    assert.deepEqual(
+      stream.events.slice(0, 3).map((e) => e.event),
+      ["history", "snapshot", "metrics"],
+    );
+    assert.deepEqual(stream.events[0]!.data, {
+      resumed: false,
+      missed: 0,
+      events: 0,
+    });
+    const first = stream.events[1]!;
     assert.equal(first.data.status.name, "svc");
     assert.equal(first.data.status.state, "registered");
     assert.deepEqual(first.data.controls, { commands: true, lifecycle: false });
@@ -342,7 +357,9 @@ test("the event stream starts with a snapshot, then streams a start/dispatch/dra
 
     // The story, in order, for prices.
     const story = stream.events
-      .filter((e) => e.event !== "snapshot" && e.data.worker === "svc/prices")
+      .filter((e) =>
+        !NOT_RUNTIME_EVENTS.includes(e.event) && e.data.worker === "svc/prices"
+      )
       .map((e) =>
         e.event === "transition"
           ? `${e.event} ${e.data.from}->${e.data.to}`
@@ -390,7 +407,7 @@ test("the event stream starts with a snapshot, then streams a start/dispatch/dra
     // Public fields only: every event is a subset of its allowed fields,
     // and no cause, payload or error text reached the wire.
     for (const { event, data } of stream.events) {
-      if (event === "snapshot") continue;
+      if (NOT_RUNTIME_EVENTS.includes(event)) continue;
       const allowed = ALLOWED[event];
       assert.ok(allowed, `unexpected event type ${event}`);
       for (const key of Object.keys(data)) {
@@ -498,7 +515,7 @@ test("the event stream needs auth (401); the page shell does not", async () => {
   });
 });
 
-test("a client that leaves ends its stream and removes every listener it added", async () => {
+test("a client that leaves ends its stream and frees its slot; all streams share one set of runtime listeners", async () => {
   const runtime = new Runtime({ name: "svc" });
   runtime.register({ name: "a", worker: { start() {}, stop() {} } });
   const listeners = spyListeners(runtime);
@@ -507,6 +524,8 @@ test("a client that leaves ends its stream and removes every listener it added",
     maxEventStreams: 3,
     heartbeatInterval: 50,
   });
+  // The router's hub listens once, for the replay ring and the charts.
+  assert.equal(listeners.count(), before + 7);
   await serve(app, async (url) => {
     const streams = [
       await openStream(url),
@@ -514,9 +533,9 @@ test("a client that leaves ends its stream and removes every listener it added",
       await openStream(url),
     ];
     for (const s of streams) {
-      await s.until((c) => c.events.length > 0, "a snapshot");
+      await s.until((c) => c.lastSnapshot() !== undefined, "a snapshot");
     }
-    assert.equal(listeners.count(), before + 3 * 7);
+    assert.equal(listeners.count(), before + 7);
     assert.equal(
       (await call(url, "/admin/events", { headers: AUTH })).status,
       429,
@@ -524,28 +543,26 @@ test("a client that leaves ends its stream and removes every listener it added",
 
     await streams[0]!.close();
     await streams[1]!.close();
-    await eventually(
-      () => listeners.count() === before + 7,
-      "two streams' listeners to be removed",
-    );
     // Their slots are free again.
-    const again = await openStream(url);
-    assert.equal(again.status, 200);
-    await again.until((c) => c.events.length > 0, "a snapshot");
+    await eventually(async () => {
+      const again = await openStream(url);
+      if (again.status === 200) return again;
+      await again.close();
+      return undefined;
+    }, "a slot to be freed").then(async (again) => {
+      await again.until((c) => c.lastSnapshot() !== undefined, "a snapshot");
+    });
     // Events still reach the stream that stayed.
     await runtime.start("a");
     await streams[2]!.until(
       (c) => c.of("transition").some((e) => e.to === "running"),
       "the start on the remaining stream",
     );
-    await again.close();
-    await streams[2]!.close();
-    await eventually(
-      () => listeners.count() === before,
-      "every listener to be removed",
-    );
+    assert.equal(listeners.count(), before + 7);
   });
   await runtime.shutdown();
+  // Shutdown ends the streams and the hub's listeners with them.
+  assert.equal(listeners.count(), before);
 });
 
 test("streams end when the service begins stopping, so the graceful HTTP shutdown is not held open", async () => {

@@ -199,7 +199,7 @@ async function listen(adapter: Adapter, handler: FetchHandler) {
   }
 }
 
-/** --once: the page and the first event of the stream, over real HTTP. */
+/** --once: the page and the stream's first snapshot, over real HTTP. */
 async function selfCheck(base: string): Promise<void> {
   const page = await fetch(`${base}/admin`);
   const html = await page.text();
@@ -221,16 +221,20 @@ async function selfCheck(base: string): Promise<void> {
     }
     const reader = events.body.pipeThrough(new TextDecoderStream())
       .getReader();
+    // The stream opens with `history` (the replayed events), then a
+    // `snapshot` of the current state.
     let text = "";
-    while (!text.includes("\n\n")) {
+    let block: string | undefined;
+    while (block === undefined) {
       const { value, done } = await reader.read();
       if (done) break;
       text += value;
+      block = text.split("\n\n").find((b) => b.startsWith("event: snapshot\n"));
     }
-    const [first, data] = text.split("\n");
-    if (first !== "event: snapshot" || !data?.startsWith("data: ")) {
-      throw new Error("the event stream did not start with a snapshot");
+    if (!text.startsWith("event: history\n") || block === undefined) {
+      throw new Error("the event stream did not open with history, snapshot");
     }
+    const data = block.split("\n")[1]!;
     const snapshot = JSON.parse(data.slice(6));
     console.log(
       `self-check: page ${html.length} bytes; snapshot: ${snapshot.status.name} ` +

@@ -1,12 +1,15 @@
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
 import { NONCE, secureHeaders } from "hono/secure-headers";
-import type { Runtime } from "../runtime.ts";
+import type { Clock, Runtime } from "../../mod.ts";
 import { RUNTIME_INTERNALS } from "../runtime_internals.ts";
 import { dashboardPage } from "./dashboard_page.ts";
 import { requestFailure } from "./error_mapping.ts";
-import { openEventStream } from "./events_stream.ts";
+import { EventHub } from "./event_hub.ts";
+import { openEventStream, STREAM_HEADERS } from "./events_stream.ts";
 import type { RouterSettings } from "./options.ts";
+import { opsView } from "./ops_view.ts";
 import { errorResponse } from "./respond.ts";
+import { serviceIdentity } from "./service_identity.ts";
 
 const TOO_MANY_STREAMS = requestFailure(
   429,
@@ -63,11 +66,17 @@ export function mountDashboardPage(app: Hono, settings: RouterSettings): void {
 
 /**
  * Mounts `GET {prefix}/events` (behind the admin guard): the dashboard's
- * Server-Sent Events stream, see {@linkcode openEventStream}. At most
- * `maxEventStreams` are open at once (one more answers 429
- * `too_many_streams`); once the service is stopping or the router's
- * `signal` has aborted, open streams end and new ones answer 503
- * `shutting_down`.
+ * Server-Sent Events stream, see {@linkcode openEventStream}, fed by one
+ * {@linkcode EventHub} per router (the replay ring and chart buckets live
+ * as long as the router). At most `maxEventStreams` are open at once, for
+ * all clients together (one more answers 429 `too_many_streams`); a stream
+ * whose client has not taken a write for `eventStreamWriteTimeout` ends and
+ * frees its slot. Once the service is stopping or the router's `signal`
+ * has aborted, open streams end and new ones answer 503 `shutting_down`.
+ *
+ * `HEAD {prefix}/events` answers the same status and headers without
+ * opening a stream or taking a slot (Hono would otherwise run the GET
+ * handler and drop the body, leaving a stream no client reads).
  *
  * @internal
  * @param app The router.
@@ -81,26 +90,65 @@ export function mountEventStream(
   settings: RouterSettings,
   runtime: Runtime,
 ): void {
-  const stopping = runtime[RUNTIME_INTERNALS].stopping;
+  const { stopping, clock } = runtimeServices(runtime);
   const end = settings.signal === undefined
     ? stopping
     : AbortSignal.any([stopping, settings.signal]);
-  const controls = {
-    commands: settings.commands,
-    lifecycle: settings.lifecycle,
-  };
+  const hub = new EventHub(
+    runtime,
+    opsView(runtime, settings.registry),
+    clock,
+    {
+      history: settings.eventHistory,
+      bucketMs: settings.chartBucket,
+      windowMs: settings.chartWindow,
+      heartbeatMs: settings.heartbeatInterval,
+      controls: { commands: settings.commands, lifecycle: settings.lifecycle },
+      identity: serviceIdentity(settings.identity),
+    },
+  );
+  if (end.aborted) hub.close();
+  else end.addEventListener("abort", () => hub.close(), { once: true });
+  const path = `${settings.prefix}/events`;
   let open = 0;
-  app.get(`${settings.prefix}/events`, (c) => {
+  const refusal = (c: Context): Response | undefined => {
     if (end.aborted) return errorResponse(c, SHUTTING_DOWN);
     if (open >= settings.maxEventStreams) {
       return errorResponse(c, TOO_MANY_STREAMS, { "retry-after": "5" });
     }
+    return undefined;
+  };
+  // Registered before the GET, so Hono does not answer HEAD with it.
+  app.on("HEAD", path, (c) => {
+    const refused = refusal(c);
+    if (refused !== undefined) return new Response(null, refused);
+    return new Response(null, {
+      status: 200,
+      headers: { "content-type": "text/event-stream", ...STREAM_HEADERS },
+    });
+  });
+  app.get(path, (c) => {
+    const refused = refusal(c);
+    if (refused !== undefined) return refused;
     open++;
     return openEventStream(
       c,
-      runtime,
-      { heartbeatMs: settings.heartbeatInterval, controls, end },
+      hub,
+      {
+        heartbeatMs: settings.heartbeatInterval,
+        writeTimeoutMs: settings.eventStreamWriteTimeout,
+        end,
+      },
       () => open--,
     );
   });
+}
+
+/** The runtime's clock and its stopping signal. */
+function runtimeServices(runtime: Runtime): {
+  stopping: AbortSignal;
+  clock: Clock;
+} {
+  const internals = runtime[RUNTIME_INTERNALS];
+  return { stopping: internals.stopping, clock: internals.clock };
 }
