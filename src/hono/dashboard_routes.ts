@@ -118,18 +118,17 @@ export function mountEventStream(
     }
     return undefined;
   };
-  // Registered before the GET, so Hono does not answer HEAD with it.
-  app.on("HEAD", path, (c) => {
-    const refused = refusal(c);
-    if (refused !== undefined) return new Response(null, refused);
-    return new Response(null, {
-      status: 200,
-      headers: { "content-type": "text/event-stream", ...STREAM_HEADERS },
-    });
-  });
   app.get(path, (c) => {
     const refused = refusal(c);
     if (refused !== undefined) return refused;
+    // Hono answers HEAD by running this handler and dropping the body: a
+    // stream opened here would never see its client leave.
+    if (c.req.method === "HEAD") {
+      return new Response(null, {
+        status: 200,
+        headers: { "content-type": "text/event-stream", ...STREAM_HEADERS },
+      });
+    }
     open++;
     return openEventStream(
       c,
