@@ -54,7 +54,7 @@ const BODY = `<a class="skip" href="#workers-panel">Skip to workers</a>
 <div class="filters"><label>Worker <select id="f-worker" aria-label="Filter by worker"><option value="">All workers</option></select></label>
 <label>Kind <select id="f-kind" aria-label="Filter by kind"><option value="">All kinds</option><option value="transition">transition</option><option value="readiness">readiness</option><option value="failure">failure</option><option value="command">command</option><option value="check">check</option></select></label>
 <button type="button" id="f-pause" aria-pressed="false">Pause</button></div>
-<ol class="events" id="events" role="log" aria-live="off" aria-label="Recent events, newest first"></ol>
+<ol class="events" id="events" tabindex="0" aria-live="off" aria-label="Recent events, newest first"></ol>
 <div class="empty" id="events-empty">No events yet.</div>
 </section>
 </div>
