@@ -613,7 +613,7 @@ export const DASHBOARD_SCRIPT: string = String.raw`
     setOptions($("d-command"), list.map(function (c) { return [c.name, c.name + (c.dangerous ? " (dangerous)" : "")]; }), "Choose a command\u2026");
     var cur = currentCommand();
     var c = cur.command;
-    $("d-help").textContent = c ? (c.description || "") + (c.dangerous ? " Dangerous: asks you to type the worker's name." : "") : "";
+    $("d-help").textContent = c ? (c.description || "") + (c.dangerous ? " \u2014 dangerous: asks you to type the worker's name." : "") : "";
     var key = (w ? w.qualifiedName : "") + " " + (c ? c.name : "");
     if (key !== formFor) {
       formFor = key;

@@ -513,7 +513,7 @@ test("the dashboard shows the runtime, follows it live, and its controls confirm
     await page.selectOption("#f-worker", "");
     await page.selectOption("#f-kind", "");
     await page.click("#f-pause");
-    assert.equal(await page.getAttribute("#f-pause", "aria-pressed"), "true");
+    await page.waitForSelector('#f-pause[aria-pressed="true"]', WAIT);
     await runtime.drain("metrics");
     await waitForState(page, "shop/metrics", "draining");
     await waitForText(page, "#f-pause", "Resume (2 new)");
