@@ -17,7 +17,7 @@
  * @module
  */
 import { Runtime } from "../mod.ts";
-import type { FetchHandler, Server } from "../src/server.ts";
+import type { FetchHandler, Server } from "../mod.ts";
 import { opsRouter } from "../src/hono/mod.ts";
 import type { BenchLine } from "./_common.ts";
 import {

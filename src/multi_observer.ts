@@ -10,8 +10,8 @@ import type {
   ReadinessEvent,
   TransitionEvent,
 } from "./events.ts";
-import { ignoreRejection } from "./contained_listeners.ts";
-import { safeWrap } from "./safe_wrap.ts";
+import { ignoreRejection } from "./base/_promise.ts";
+import { safeWrap } from "./runtime/_safe_wrap.ts";
 
 /**
  * Fans events out to several observers. Calls go in the given order;

@@ -1,7 +1,6 @@
 import type { Context, Hono } from "hono";
 import { NONCE, secureHeaders } from "hono/secure-headers";
-import type { Clock, Runtime } from "../../mod.ts";
-import { RUNTIME_INTERNALS } from "../runtime_internals.ts";
+import type { Runtime } from "../../mod.ts";
 import { dashboardPage } from "./dashboard_page.ts";
 import { requestFailure } from "./error_mapping.ts";
 import { EventHub } from "./event_hub.ts";
@@ -90,7 +89,7 @@ export function mountEventStream(
   settings: RouterSettings,
   runtime: Runtime,
 ): void {
-  const { stopping, clock } = runtimeServices(runtime);
+  const { stopping, clock } = runtime;
   const end = settings.signal === undefined
     ? stopping
     : AbortSignal.any([stopping, settings.signal]);
@@ -141,13 +140,4 @@ export function mountEventStream(
       () => open--,
     );
   });
-}
-
-/** The runtime's clock and its stopping signal. */
-function runtimeServices(runtime: Runtime): {
-  stopping: AbortSignal;
-  clock: Clock;
-} {
-  const internals = runtime[RUNTIME_INTERNALS];
-  return { stopping: internals.stopping, clock: internals.clock };
 }

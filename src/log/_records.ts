@@ -4,7 +4,7 @@ import type {
   FailureEvent,
   ReadinessEvent,
   TransitionEvent,
-} from "../events.ts";
+} from "../../mod.ts";
 
 /** The levels a record is written at. */
 export type Level = "debug" | "info" | "warn" | "error";

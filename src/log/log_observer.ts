@@ -7,7 +7,7 @@ import type {
   Observer,
   ReadinessEvent,
   TransitionEvent,
-} from "../events.ts";
+} from "../../mod.ts";
 import {
   checkFields,
   commandFields,

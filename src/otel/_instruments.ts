@@ -12,7 +12,7 @@ import type {
   CommandEndEvent,
   FailureEvent,
   TransitionEvent,
-} from "../events.ts";
+} from "../../mod.ts";
 import { ATTR, DURATION_BUCKETS, METRIC, SCOPE } from "./_names.ts";
 
 interface InstrumentSet {

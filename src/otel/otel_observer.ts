@@ -20,7 +20,7 @@ import type {
   Observer,
   ReadinessEvent,
   TransitionEvent,
-} from "../events.ts";
+} from "../../mod.ts";
 import { commandOutcome, Instruments } from "./_instruments.ts";
 import { ATTR, SCOPE, SPAN } from "./_names.ts";
 
