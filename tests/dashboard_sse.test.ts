@@ -815,18 +815,31 @@ function kept(client: SseClient): SseEvent[] {
   return client.events.filter((e) => e.id !== undefined);
 }
 
+/** A plain worker that hands its handle to the test in `box.handle`. */
+function handedWorker(box: { handle?: WorkerHandle }) {
+  return {
+    start(ctx: { worker: WorkerHandle }) {
+      box.handle = ctx.worker;
+    },
+    stop() {},
+  };
+}
+
+/** Two commands: one succeeds, one fails with a secret in its cause. */
+const CALC_COMMANDS = [
+  { name: "ok", handler: () => ({ message: "ok" }) },
+  {
+    name: "bad",
+    handler: (): never => {
+      throw new Error(`denied ${SECRET}`);
+    },
+  },
+];
+
 test("a new stream replays the ring first; a reconnect with Last-Event-ID resumes with no gap and no duplicate", async () => {
   const runtime = new Runtime({ name: "svc" });
-  let handle: WorkerHandle | undefined;
-  runtime.register({
-    name: "a",
-    worker: {
-      start(ctx) {
-        handle = ctx.worker;
-      },
-      stop() {},
-    },
-  });
+  const box: { handle?: WorkerHandle } = {};
+  runtime.register({ name: "a", worker: handedWorker(box) });
   // The router listens from here on: the start below is kept.
   const app = dashboardRouter(runtime);
   await runtime.startAll();
@@ -849,7 +862,7 @@ test("a new stream replays the ring first; a reconnect with Last-Event-ID resume
       first.events.findIndex((e) => e.id === replayed.at(-1)!.id) < snapshotAt,
     );
 
-    handle!.setReady(false);
+    box.handle!.setReady(false);
     await first.until(
       (c) => c.of("readiness").some((e) => e.worker && !e.ready),
       "the readiness change",
@@ -858,9 +871,9 @@ test("a new stream replays the ring first; a reconnect with Last-Event-ID resume
     await first.close();
 
     // Missed while away: three readiness flips.
-    handle!.setReady(true);
-    handle!.setReady(false);
-    handle!.setReady(true);
+    box.handle!.setReady(true);
+    box.handle!.setReady(false);
+    box.handle!.setReady(true);
     const back = await openStream(url, { ...AUTH, "last-event-id": lastSeen });
     await back.until((c) => c.lastSnapshot() !== undefined, "a snapshot");
     const resumed = kept(back);
@@ -904,16 +917,8 @@ test("a new stream replays the ring first; a reconnect with Last-Event-ID resume
 
 test("the ring is bounded by eventHistory; a client that missed evicted events is told how many", async () => {
   const runtime = new Runtime({ name: "svc" });
-  let handle: WorkerHandle | undefined;
-  runtime.register({
-    name: "a",
-    worker: {
-      start(ctx) {
-        handle = ctx.worker;
-      },
-      stop() {},
-    },
-  });
+  const box: { handle?: WorkerHandle } = {};
+  runtime.register({ name: "a", worker: handedWorker(box) });
   // The router listens from here on: the start below is kept.
   const app = dashboardRouter(runtime, { eventHistory: 5 });
   await runtime.startAll();
@@ -923,7 +928,7 @@ test("the ring is bounded by eventHistory; a client that missed evicted events i
     assert.ok(kept(first).length <= 5);
     const lastSeen = kept(first).at(-1)!.id!;
     await first.close();
-    for (let i = 0; i < 8; i++) handle!.setReady(i % 2 === 0);
+    for (let i = 0; i < 8; i++) box.handle!.setReady(i % 2 === 0);
     const back = await openStream(url, { ...AUTH, "last-event-id": lastSeen });
     await back.until((c) => c.lastSnapshot() !== undefined, "a snapshot");
     const oldestKept = Number(kept(back)[0]!.id!.split("-")[1]);
@@ -945,15 +950,7 @@ test("past 50 command events a second the rest is coalesced into summary events,
   runtime.register({
     name: "calc",
     worker: { start() {}, stop() {} },
-    commands: [
-      { name: "ok", handler: () => ({ message: "ok" }) },
-      {
-        name: "bad",
-        handler: () => {
-          throw new Error(`denied ${SECRET}`);
-        },
-      },
-    ],
+    commands: CALC_COMMANDS,
   });
   await runtime.startAll();
   await serve(dashboardRouter(runtime), async (url) => {
@@ -997,24 +994,11 @@ test("past 50 command events a second the rest is coalesced into summary events,
 test("metrics: per-command counts, failures and p50/p99 in fixed buckets, timelines of states and readiness, public text only", async () => {
   const clock = new ManualClock(5_000_000);
   const runtime = new Runtime({ name: "svc", clock });
-  let handle: WorkerHandle | undefined;
+  const box: { handle?: WorkerHandle } = {};
   runtime.register({
     name: "calc",
-    worker: {
-      start(ctx) {
-        handle = ctx.worker;
-      },
-      stop() {},
-    },
-    commands: [
-      { name: "ok", handler: () => ({ message: "ok" }) },
-      {
-        name: "bad",
-        handler: () => {
-          throw new Error(`denied ${SECRET}`);
-        },
-      },
-    ],
+    worker: handedWorker(box),
+    commands: CALC_COMMANDS,
   });
   await runtime.startAll();
   const app = dashboardRouter(runtime, {
@@ -1032,7 +1016,7 @@ test("metrics: per-command counts, failures and p50/p99 in fixed buckets, timeli
     }).catch(() => {});
     await clock.advance(1_000);
     await runtime.dispatch({ worker: "calc", name: "ok" });
-    handle!.reportFailure(new Error(`lost ${SECRET}`));
+    box.handle!.reportFailure(new Error(`lost ${SECRET}`));
     const stream = await openStream(url);
     await stream.until((c) => c.of("metrics").length > 0, "the metrics");
     const metrics = stream.of("metrics")[0];
@@ -1083,7 +1067,7 @@ test("metrics: per-command counts, failures and p50/p99 in fixed buckets, timeli
   await runtime.shutdown();
 });
 
-test("HEAD {prefix}/events answers without opening a stream or taking a slot", async () => {
+test("regression #13.3: HEAD {prefix}/events answers without opening a stream or taking a slot", async () => {
   const runtime = new Runtime({ name: "svc" });
   const app = dashboardRouter(runtime, { maxEventStreams: 1 });
   await serve(app, async (url) => {
@@ -1116,7 +1100,7 @@ test("HEAD {prefix}/events answers without opening a stream or taking a slot", a
   });
 });
 
-test("a stream whose client stops reading is closed after eventStreamWriteTimeout and its slot is free again", async () => {
+test("regression #13.4: a stream whose client stops reading is closed after eventStreamWriteTimeout and its slot is free again", async () => {
   const runtime = new Runtime({ name: "svc" });
   let handle: WorkerHandle | undefined;
   // Big snapshots fill the socket buffers quickly.

@@ -4,7 +4,9 @@
 //
 //   ingest    a loopWorker that is ready for 6 s, then catching up for 2 s
 //   metrics   an intervalWorker that samples every 2 s
-//   prices    a plain worker with commands (one slow, one dangerous)
+//   prices    a plain worker with commands (one slow, one dangerous, one
+//             with a payload JSON Schema the page builds a form from);
+//             a few lookups a second keep its charts moving
 //   mailer    a loopWorker that loses its relay every 10-20 s and is
 //             restarted with backoff; its public failure code shows on the
 //             page, the secret in the original error never does
@@ -108,6 +110,12 @@ runtime.register({
       name: "prices/get",
       description: "reads one price",
       payloadKind: "json",
+      // The page builds a form from this instead of a JSON editor.
+      payloadJsonSchema: {
+        type: "object",
+        properties: { sku: { enum: ["sku-1", "sku-2", "sku-3"] } },
+        required: ["sku"],
+      },
       idempotent: true,
       handler: ({ payload }) => {
         const sku = (payload as { sku?: unknown } | undefined)?.sku;
@@ -174,6 +182,7 @@ app.route(
     dashboard: true,
     commands: true,
     lifecycle: true,
+    identity: { version: "shop 2.3.0" },
     authMiddleware: bearerAuth({ token }),
   }),
 );
@@ -270,6 +279,14 @@ const service = runService({
   shutdownTimeout: 10_000,
 });
 
+// Shoppers: a few price lookups a second (some for a SKU that does not
+// exist), so the page's command charts have something to draw.
+const shoppers = ONCE ? undefined : setInterval(() => {
+  const sku = `sku-${between(1, 4)}`;
+  runtime.dispatch({ worker: "prices", name: "prices/get", payload: { sku } })
+    .catch(() => {}); // unknown_sku, or refused while stopping: charted
+}, 250);
+
 let selfCheckFailed = false;
 if (ONCE) {
   try {
@@ -282,5 +299,6 @@ if (ONCE) {
 }
 
 const { exitCode } = await service;
+clearInterval(shoppers);
 console.log(`stopped (exit code ${exitCode}, ${samples} samples taken)`);
 process.exit(selfCheckFailed ? 1 : exitCode);

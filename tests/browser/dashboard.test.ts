@@ -108,6 +108,21 @@ async function shop() {
         handler: () => ({ message: "refreshed" }),
       },
       {
+        name: "prices/set",
+        description: "sets one price",
+        payloadJsonSchema: {
+          type: "object",
+          properties: {
+            sku: { type: "string", description: "the SKU" },
+            cents: { type: "integer", minimum: 1 },
+            currency: { enum: ["EUR", "USD"] },
+            sale: { type: "boolean" },
+          },
+          required: ["sku", "cents"],
+        },
+        handler: ({ payload }) => ({ message: "set", payload }),
+      },
+      {
         name: "prices/reset",
         description: "drops every price",
         dangerous: true,
@@ -404,6 +419,30 @@ test("the dashboard shows the runtime, follows it live, and its controls confirm
       message: "found",
       payload: { sku: "sku-1", cents: 1999 },
     });
+
+    // A command with a JSON Schema gets a form built from it, checked
+    // before sending.
+    await page.selectOption("#d-command", "prices/set");
+    await page.waitForSelector("#d-fields:not([hidden])", WAIT);
+    assert.equal(await page.isHidden("#d-json"), true);
+    await page.fill("#d-f-sku", "sku-9");
+    await page.fill("#d-f-cents", "0");
+    await waitForText(page, "#d-error", "cents must be at least 1");
+    assert.equal(await page.isDisabled("#d-submit"), true);
+    await page.fill("#d-f-cents", "250");
+    await page.selectOption("#d-f-currency", '"USD"');
+    await page.check("#d-f-sale");
+    await page.click("#d-submit");
+    await page.waitForFunction(
+      () => document.querySelector("#d-output")?.textContent?.includes("sku-9"),
+      undefined,
+      WAIT,
+    );
+    assert.deepEqual(JSON.parse((await page.textContent("#d-output"))!), {
+      message: "set",
+      payload: { sku: "sku-9", cents: 250, currency: "USD", sale: true },
+    });
+    await page.selectOption("#d-command", "prices/get");
 
     // The chart of prices/get moves as commands are dispatched.
     const chart = 'figure[data-command="shop/prices prices/get"]';

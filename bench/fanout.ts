@@ -10,9 +10,9 @@
  * small however fast the runtime goes). Results are printed, never
  * asserted.
  *
- * Usage: `deno run -A --v8-flags=--expose-gc bench/dashboard_fanout.ts
- * [--quick]`, `node --expose-gc bench/dashboard_fanout.ts`, `bun
- * bench/dashboard_fanout.ts`.
+ * Usage: `deno run -A --v8-flags=--expose-gc bench/fanout.ts
+ * [--quick]`, `node --expose-gc bench/fanout.ts`, `bun
+ * bench/fanout.ts`.
  *
  * @module
  */
@@ -37,7 +37,7 @@ const ROUND_MS = quick ? 300 : 1_500;
 
 /** The JSON line of this benchmark. */
 export interface FanoutReport extends BenchLine {
-  bench: "dashboard_fanout";
+  bench: "fanout";
   /** Dispatches per second with no stream open (median of rounds). */
   opsNoStreams: number;
   /** Dispatches per second with 20 streams open (median of rounds). */
@@ -185,7 +185,7 @@ console.log(
     fmt(bytes / (streamedMs / 1_000) / 1e3)
   } kB/s to all streams`,
 );
-emit<FanoutReport>("dashboard_fanout", {
+emit<FanoutReport>("fanout", {
   opsNoStreams,
   opsWithStreams,
   ratio: opsWithStreams / opsNoStreams,
