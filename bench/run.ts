@@ -320,7 +320,8 @@ function validationTable(columns: Column[]): string {
 
 function fanoutTable(columns: Column[]): string {
   return table("dashboard fan-out", columns, "fanout", [
-    ["dispatches/s, no event stream", (r) => si(r.opsNoStreams)],
+    ["dispatches/s, no router (bare runtime)", (r) => si(r.opsNoRouter)],
+    ["dispatches/s, dashboard router, no stream", (r) => si(r.opsNoStreams)],
     ["dispatches/s, 20 streams open", (r) => si(r.opsWithStreams)],
     [
       "**ratio 20 streams / none**",
