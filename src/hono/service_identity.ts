@@ -20,6 +20,9 @@ interface Globals {
     version?: { deno?: string };
     hostname?: () => string;
     env?: { get(name: string): string | undefined };
+    permissions?: {
+      querySync?(d: { name: string; variable?: string }): { state: string };
+    };
   };
   Bun?: { version?: string };
   process?: {
@@ -69,10 +72,28 @@ function jsRuntime(g: Globals): string {
 /** The pod name Kubernetes puts in the environment, else the host's name. */
 function hostName(g: Globals): string | undefined {
   for (const name of ["POD_NAME", "HOSTNAME"]) {
-    const value = probe(() => g.Deno?.env?.get(name) ?? g.process?.env?.[name]);
+    const value = probe(() =>
+      g.Deno === undefined
+        ? g.process?.env?.[name]
+        : granted(g, { name: "env", variable: name })
+        ? g.Deno.env?.get(name)
+        : undefined
+    );
     if (value) return value;
   }
-  return probe(() => g.Deno?.hostname?.());
+  return probe(() =>
+    granted(g, { name: "sys" }) ? g.Deno?.hostname?.() : undefined
+  );
+}
+
+/**
+ * Whether Deno already allows a read: never ask, since a permission prompt
+ * would hold a service's start in a terminal.
+ */
+function granted(g: Globals, descriptor: { name: string; variable?: string }) {
+  const query = g.Deno?.permissions?.querySync;
+  if (query === undefined) return false;
+  return query.call(g.Deno!.permissions, descriptor).state === "granted";
 }
 
 function probe(read: () => string | undefined): string | undefined {
