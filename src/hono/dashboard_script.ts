@@ -292,7 +292,8 @@ export const DASHBOARD_SCRIPT: string = String.raw`
       if (e.kind === "command") {
         info.command = e.command;
         w.status.lastCommandFailure = info;
-      } else {
+      } else if (e.kind !== "loop_cleanup" || !w.status.lastFailure) {
+        // As the runtime does: a cleanup failure never replaces the failure before it.
         w.status.lastFailure = info;
       }
     } else {
