@@ -9,6 +9,7 @@ import {
   checkGroupLoop,
   checkLoop,
   constant,
+  delay,
   intervalWorker,
   loopWorker,
   never,
@@ -114,6 +115,22 @@ test("regression: every async API rejects on hostile arguments, never throws", a
       const error = await rejectsAsync(`${what} with ${label}`, call);
       assert.ok(
         error instanceof WorkerkitError,
+        `${what} with ${label}: ${String(error)}`,
+      );
+    }
+    for (
+      const [what, call] of [
+        [
+          "retry()",
+          () => retry(() => Promise.resolve(1), never(), hostile as never),
+        ],
+        ["delay()", () => delay(1, hostile as never)],
+        ["runService()", () => runService(hostile as never)],
+      ] as Array<[string, () => unknown]>
+    ) {
+      const error = await rejectsAsync(`${what} with ${label}`, call);
+      assert.ok(
+        error instanceof Error,
         `${what} with ${label}: ${String(error)}`,
       );
     }

@@ -17,6 +17,7 @@ import {
   stopWorkers,
   unstoppedWorkers,
 } from "./shutdown_steps.ts";
+import { refuseUnknownKeys } from "../base/_known_keys.ts";
 
 /** Options for {@linkcode runService}. */
 export interface RunServiceOptions {
@@ -281,9 +282,7 @@ function checkOptions(options: RunServiceOptions): Settings {
   if (options === null || typeof options !== "object") {
     throw invalid("runService() takes an options object");
   }
-  for (const key of Object.keys(options)) {
-    if (!KEYS.has(key)) throw invalid(`runService() has no option "${key}"`);
-  }
+  refuseUnknownKeys("runService()", options, KEYS);
   const { runtime, server, signal, flush, startWorkers = true } = options;
   if (!(runtime instanceof Runtime)) {
     throw invalid("runService() needs a Runtime as `runtime`");
