@@ -182,6 +182,7 @@ export class Runtime extends EventTarget implements Component {
       : new RetryBudget(options.retryBudget, this.#clock);
     this.#host = this.#workerHost();
     this.#dispatchHost = this.#makeDispatchHost();
+    this.#emitter.attach(this);
   }
 
   /**
