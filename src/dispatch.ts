@@ -59,6 +59,7 @@ export class CommandRun {
     signal: AbortSignal | undefined,
     following: Following<CommandEndEvent> | undefined,
     dispatchId: string | undefined,
+    startedAt: number,
   ) {
     this.host = host;
     this.w = w;
@@ -68,7 +69,7 @@ export class CommandRun {
     this.generation = w.generation!;
     this.following = following;
     this.#dispatchId = dispatchId;
-    this.startedAt = following ? host.clock.now() : 0;
+    this.startedAt = startedAt;
   }
 
   /** The dispatch id, made on first use. */
@@ -106,7 +107,15 @@ export class CommandRun {
       ctx.reject = reject;
       const timeout = this.w.settings.commandTimeout;
       if (timeout !== Infinity) {
-        ctx.deadline = this.host.deadlines.add(timeout, () => ctx.expire());
+        // An observed dispatch read the clock at admission, just now.
+        const now = this.attempts === 1 && this.following
+          ? this.startedAt
+          : undefined;
+        ctx.deadline = this.host.deadlines.add(
+          timeout,
+          () => ctx.expire(),
+          now,
+        );
       }
       if (this.signal) ctx.link(this.signal);
       let out: unknown;

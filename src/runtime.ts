@@ -511,14 +511,18 @@ export class Runtime extends EventTarget implements Component {
     }
     let following: Following<CommandEndEvent> | undefined;
     let dispatchId: string | undefined;
+    // One clock read for the start event, the duration and the first
+    // deadline: reading the clock is most of an observed dispatch's cost.
+    let startedAt = 0;
     if (this.#emitter.wantsCommands()) {
+      startedAt = this.#clock.now();
       dispatchId = this.#nextDispatchId();
       following = this.#emitter.commandStart({
         runtime: this.name,
         worker: w.qualifiedName,
         command: command.name,
         dispatchId,
-        at: this.#at(),
+        at: isoTime(startedAt),
       });
     }
     if (signal?.aborted) {
@@ -543,6 +547,7 @@ export class Runtime extends EventTarget implements Component {
       signal,
       following,
       dispatchId,
+      startedAt,
     ).run();
   }
 

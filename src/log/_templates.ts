@@ -1,0 +1,72 @@
+/**
+ * A LogTape message template (`"{worker} {from} → {to}"`) compiled once:
+ * LogTape receives the template and renders it from the record's
+ * properties itself; other loggers get the rendered text.
+ */
+export interface Template {
+  /** The template, placeholders in LogTape's `{name}` syntax. */
+  readonly text: string;
+  /** The message with every placeholder replaced by its property. */
+  render(properties: Readonly<Record<string, unknown>>): string;
+}
+
+const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** Compiles `text` into literal parts and property names, alternating. */
+export function template(text: string): Template {
+  const literals: string[] = [];
+  const keys: string[] = [];
+  let last = 0;
+  for (const match of text.matchAll(PLACEHOLDER)) {
+    literals.push(text.slice(last, match.index));
+    keys.push(match[1]!);
+    last = match.index + match[0].length;
+  }
+  literals.push(text.slice(last));
+  return {
+    text,
+    render(properties) {
+      let out = literals[0]!;
+      for (let i = 0; i < keys.length; i++) {
+        out += String(properties[keys[i]!]) + literals[i + 1]!;
+      }
+      return out;
+    },
+  };
+}
+
+/** Every message the log observer writes, by record. */
+export const TEMPLATES = {
+  transition: template("{worker} {from} → {to}"),
+  transitionWithReason: template("{worker} {from} → {to} ({reason})"),
+  runtimeTransition: template("{runtime} {from} → {to}"),
+  runtimeTransitionWithReason: template("{runtime} {from} → {to} ({reason})"),
+  ready: template("{worker} ready"),
+  notReady: template("{worker} not ready"),
+  runtimeReady: template("{runtime} ready"),
+  runtimeNotReady: template("{runtime} not ready"),
+  failure: template("{worker} {kind} failure: {failureMessage} ({code})"),
+  commandFailure: template(
+    "{worker} {command} attempt {attempt} failed: {failureMessage} ({code})",
+  ),
+  retry: template(
+    "{worker} {command} attempt {attempt} failed ({code}); retrying",
+  ),
+  commandOk: template("{worker} {command} ok in {durationMs} ms"),
+  commandOkAfterRetries: template(
+    "{worker} {command} ok after {attempts} attempts in {durationMs} ms",
+  ),
+  commandRefused: template(
+    "{worker} {command} refused: {failureMessage} ({code})",
+  ),
+  commandRejected: template(
+    "{worker} {command} rejected: {failureMessage} ({code})",
+  ),
+  commandFailed: template(
+    "{worker} {command} failed after {attempts} attempt(s): {failureMessage} ({code})",
+  ),
+  check: template("{worker} check {check} {outcome} in {durationMs} ms"),
+  checkFailed: template(
+    "{worker} check {check} {outcome}: {failureMessage} ({code})",
+  ),
+} as const;
