@@ -122,7 +122,11 @@ function commandTemplate(e: CommandEndEvent, outcome: CommandOutcome) {
       ? TEMPLATES.commandOkAfterRetries
       : TEMPLATES.commandOk;
   }
-  if (outcome === "error") return TEMPLATES.commandFailed;
+  if (outcome === "error") {
+    return e.code === "canceled"
+      ? TEMPLATES.commandCanceled
+      : TEMPLATES.commandFailed;
+  }
   return e.attempts === 0
     ? TEMPLATES.commandRefused
     : TEMPLATES.commandRejected;

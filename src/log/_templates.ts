@@ -62,6 +62,7 @@ export const TEMPLATES = {
   commandRejected: template(
     "{worker} {command} rejected: {failureMessage} ({code})",
   ),
+  commandCanceled: template("{worker} {command} canceled ({code})"),
   commandFailed: template(
     "{worker} {command} failed after {attempts} attempt(s): {failureMessage} ({code})",
   ),
