@@ -29,6 +29,8 @@ class TestReader extends MetricReader {
 export interface Telemetry {
   tracerProvider: BasicTracerProvider;
   meterProvider: MeterProvider;
+  /** The reader behind `collect`, for the raw resource metrics. */
+  reader: MetricReader;
   spans(): ReadableSpan[];
   collect(): Promise<Map<string, MetricData>>;
 }
@@ -50,6 +52,7 @@ export async function withTelemetry(
     await fn({
       tracerProvider,
       meterProvider,
+      reader,
       spans: () => exporter.getFinishedSpans(),
       async collect() {
         const { resourceMetrics, errors } = await reader.collect();
