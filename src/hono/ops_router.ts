@@ -12,6 +12,7 @@ import {
   requestFailure,
 } from "./error_mapping.ts";
 import { mountLifecycle } from "./lifecycle_routes.ts";
+import { mountMetrics } from "./metrics_route.ts";
 import { type OpsRouterOptions, routerSettings } from "./options.ts";
 import { opsView } from "./ops_view.ts";
 import { mountProbes } from "./probe_routes.ts";
@@ -37,6 +38,7 @@ const PAYLOAD_TOO_LARGE = requestFailure(
  * | `POST {prefix}/workers/{start,drain,stop}` | `lifecycle: true` | body `{ worker }` → 200 `{ worker: WorkerSnapshot }` |
  * | `POST {prefix}/runtime/{start,drain,stop}` | `lifecycle: true` | empty body or `{}` → 200 `{ runtime: RuntimeStatus }` |
  * | `GET {prefix}` | `dashboard: true`, no auth | the live ops page: an HTML shell with no data, strict CSP |
+ * | `GET {prefix}/metrics` | `metrics: exporter` | Prometheus text format from the OpenTelemetry instruments (`@opentelemetry/exporter-prometheus`) |
  * | `GET {prefix}/events` | `dashboard: true` | Server-Sent Events: `snapshot`, then the runtime's events (public fields), `: ping` heartbeats; 429 `too_many_streams` past `maxEventStreams` |
  *
  * Everything under `prefix` — known or not — is behind `auth` /
@@ -162,6 +164,9 @@ export function opsRouter(options: OpsRouterOptions): Hono {
   if (settings.commands) mountCommands(app, settings, runtime!);
   if (settings.lifecycle) mountLifecycle(app, settings, runtime!);
   if (settings.dashboard) mountEventStream(app, settings, runtime!);
+  if (settings.metrics) {
+    mountMetrics(app, `${prefix}/metrics`, settings.metrics);
+  }
 
   return app;
 }

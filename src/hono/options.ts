@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { WorkerkitError } from "../errors.ts";
 import { OpsRegistry } from "../ops/registry.ts";
 import { Runtime } from "../runtime.ts";
+import { checkExporter, type PrometheusExporterLike } from "./metrics_route.ts";
 
 /**
  * Decides whether a request may use the admin routes: `true` lets it
@@ -102,6 +103,17 @@ export interface OpsRouterOptions {
    */
   dashboard?: boolean;
   /**
+   * Enables `GET {prefix}/metrics`: the Prometheus text format, collected
+   * on each scrape from a `PrometheusExporter`
+   * (`@opentelemetry/exporter-prometheus`, made with `preventServerStart:
+   * true` and registered as a reader of the `MeterProvider` that
+   * `otelObserver` reports to). Behind auth like every route under
+   * `prefix`, so it needs auth (or `unsafeAllowUnauthenticated: true`); to
+   * expose metrics without auth, serve {@linkcode metricsRouter} on an
+   * internal port instead.
+   */
+  metrics?: PrometheusExporterLike;
+  /**
    * The most dashboard event streams open at once; one more answers 429
    * `too_many_streams`.
    *
@@ -168,6 +180,7 @@ export interface RouterSettings {
   commands: boolean;
   lifecycle: boolean;
   dashboard: boolean;
+  metrics: PrometheusExporterLike | undefined;
   maxEventStreams: number;
   heartbeatInterval: number;
   signal: AbortSignal | undefined;
@@ -184,6 +197,7 @@ const KNOWN = new Set([
   "commands",
   "lifecycle",
   "dashboard",
+  "metrics",
   "maxEventStreams",
   "heartbeatInterval",
   "signal",
@@ -252,6 +266,16 @@ export function routerSettings(options: OpsRouterOptions): RouterSettings {
         "(or unsafeAllowUnauthenticated: true)",
     );
   }
+  const { metrics } = options;
+  if (metrics !== undefined) {
+    checkExporter(metrics);
+    if (auth === undefined && authMiddleware === undefined && !unsafe) {
+      throw invalid(
+        "metrics needs auth or authMiddleware (or unsafeAllowUnauthenticated: " +
+          "true); metricsRouter() serves them without auth on an internal port",
+      );
+    }
+  }
   return {
     runtime,
     registry,
@@ -261,6 +285,7 @@ export function routerSettings(options: OpsRouterOptions): RouterSettings {
     commands,
     lifecycle,
     dashboard,
+    metrics,
     maxEventStreams: checkMaxEventStreams(options.maxEventStreams),
     heartbeatInterval: checkHeartbeat(options.heartbeatInterval),
     signal,
