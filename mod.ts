@@ -48,7 +48,18 @@ export type {
   CommandHandler,
   CommandRequest,
   CommandResult,
+  HandlerRequest,
 } from "./src/command.ts";
+export { command } from "./src/typed_command.ts";
+export type { SchemaCommand } from "./src/typed_command.ts";
+export type {
+  InferSchemaOutput,
+  StandardSchemaIssue,
+  StandardSchemaProps,
+  StandardSchemaResult,
+  StandardSchemaV1,
+} from "./src/standard_schema.ts";
+export { CommandRejection } from "./src/base/command_rejection.ts";
 export type {
   CommandFailureInfo,
   CommandInfo,
@@ -62,6 +73,7 @@ export type {
 export { RuntimeEvent } from "./src/events.ts";
 export { multiObserver } from "./src/multi_observer.ts";
 export type {
+  ActiveCheck,
   CheckEndEvent,
   CheckObservation,
   CheckStartEvent,
@@ -76,11 +88,15 @@ export type {
   RuntimeEventMap,
   TransitionEvent,
 } from "./src/events.ts";
-export { WorkerkitError } from "./src/errors.ts";
-export type { WorkerkitErrorCode } from "./src/errors.ts";
-export { OperationalFailure } from "./src/operational_failure.ts";
+export { WorkerkitError } from "./src/base/errors.ts";
+export type {
+  PayloadIssue,
+  WorkerkitErrorCode,
+  WorkerkitErrorOptions,
+} from "./src/base/errors.ts";
+export { OperationalFailure } from "./src/base/operational_failure.ts";
 export { publicFailure } from "./src/failure.ts";
-export { OpsRegistry } from "./src/ops/registry.ts";
+export { OpsRegistry } from "./src/ops/mod.ts";
 export type {
   ComponentDetail,
   ComponentInfo,
@@ -88,59 +104,66 @@ export type {
   ComponentReadiness,
   OpsReadiness,
   RegisterComponentOptions,
-} from "./src/ops/registry.ts";
+} from "./src/ops/mod.ts";
 export type {
   Component,
   ComponentState,
   Readiness,
   ReadinessImpact,
   ReadinessItem,
-} from "./src/ops/component.ts";
-export { commandFromOps } from "./src/ops/command_from_ops.ts";
+} from "./src/ops/mod.ts";
+export { commandFromOps } from "./src/command_from_ops.ts";
 export type {
   OpsCommandHandler,
   OpsCommandRequest,
   OpsCommandResult,
-} from "./src/ops/command_from_ops.ts";
-export { OpsCommandError } from "./src/ops/ops_command_error.ts";
-export type {
-  OpsFailure,
-  OpsFailureKind,
-} from "./src/ops/ops_command_error.ts";
+} from "./src/command_from_ops.ts";
+export { OpsCommandError } from "./src/ops/mod.ts";
+export type { OpsFailure, OpsFailureKind } from "./src/ops/mod.ts";
 export type { FailureContext, PublicFailure } from "./src/failure.ts";
 export {
+  isValidCommandName,
+  isValidName,
+  isWorkerRef,
   validateCommandName,
   validateRuntimeName,
   validateWorkerName,
-} from "./src/names.ts";
-export { loopWorker } from "./src/loop_worker.ts";
+} from "./src/base/names.ts";
+export { loopWorker } from "./src/workers/loop_worker.ts";
 export type {
   Loop,
   LoopContext,
   LoopWorkerOptions,
-} from "./src/loop_worker.ts";
-export { intervalWorker } from "./src/interval_worker.ts";
+} from "./src/workers/loop_worker.ts";
+export { intervalWorker } from "./src/workers/interval_worker.ts";
 export type {
   IntervalTask,
   IntervalWorkerOptions,
-} from "./src/interval_worker.ts";
-export { checkGroupLoop, checkLoop } from "./src/check_loop.ts";
+} from "./src/workers/interval_worker.ts";
+export { checkGroupLoop, checkLoop } from "./src/workers/check_loop.ts";
 export type {
   CheckGroupLoopOptions,
   CheckLoopOptions,
   CheckScheduleOptions,
-} from "./src/check_loop.ts";
+} from "./src/workers/check_loop.ts";
 export type {
   Checker,
   CheckGroup,
   CheckResult,
   CheckSummary,
-} from "./src/ops/check.ts";
-export { runService } from "./src/run_service.ts";
-export type { RunServiceOptions, ServiceResult } from "./src/run_service.ts";
-export type { FetchHandler, ServeOptions, Server } from "./src/server.ts";
-export { systemClock } from "./src/clock.ts";
-export type { Clock } from "./src/clock.ts";
+} from "./src/ops/mod.ts";
+export { runService } from "./src/service/run_service.ts";
+export type {
+  RunServiceOptions,
+  ServiceResult,
+} from "./src/service/run_service.ts";
+export type {
+  FetchHandler,
+  ServeOptions,
+  Server,
+} from "./src/service/server.ts";
+export { systemClock } from "./src/base/clock.ts";
+export type { Clock } from "./src/base/clock.ts";
 export {
   attempts,
   attemptsIf,

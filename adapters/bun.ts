@@ -11,10 +11,10 @@
  *
  * @module
  */
-import type { FetchHandler, ServeOptions, Server } from "../src/server.ts";
+import type { FetchHandler, ServeOptions, Server } from "../mod.ts";
 import { until } from "./_signals.ts";
 
-export type { FetchHandler, ServeOptions, Server } from "../src/server.ts";
+export type { FetchHandler, ServeOptions, Server } from "../mod.ts";
 
 /** The part of Bun's server API this adapter uses. */
 interface BunServer {

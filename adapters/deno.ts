@@ -11,10 +11,10 @@
  *
  * @module
  */
-import type { FetchHandler, ServeOptions, Server } from "../src/server.ts";
+import type { FetchHandler, ServeOptions, Server } from "../mod.ts";
 import { signalOnce, until } from "./_signals.ts";
 
-export type { FetchHandler, ServeOptions, Server } from "../src/server.ts";
+export type { FetchHandler, ServeOptions, Server } from "../mod.ts";
 
 /**
  * An `AbortSignal` that aborts on the first SIGINT or SIGTERM; a second

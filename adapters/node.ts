@@ -15,10 +15,10 @@
 import type { AddressInfo } from "node:net";
 import type { Server as HttpServer, ServerResponse } from "node:http";
 import { serve as honoServe } from "@hono/node-server";
-import type { FetchHandler, ServeOptions, Server } from "../src/server.ts";
+import type { FetchHandler, ServeOptions, Server } from "../mod.ts";
 import { until } from "./_signals.ts";
 
-export type { FetchHandler, ServeOptions, Server } from "../src/server.ts";
+export type { FetchHandler, ServeOptions, Server } from "../mod.ts";
 
 export { shutdownSignal } from "./_process_signal.ts";
 

@@ -79,6 +79,12 @@ export interface CommandEndEvent extends CommandStartEvent {
   code?: string;
   /** The public message on failure. */
   message?: string;
+  /**
+   * `true` when the dispatch ended by the caller's fault, not the worker's:
+   * the handler threw a `CommandRejection`, or the payload schema refused
+   * the payload (`invalid_payload`, `attempts: 0`). Absent otherwise.
+   */
+  rejected?: true;
   /** The original error on failure. Private: never publish it. */
   cause?: unknown;
 }
@@ -111,6 +117,54 @@ export interface CommandObservation {
   end(e: CommandEndEvent): void;
   /** Runs the handler inside, e.g., a trace context. Must call `fn` once. */
   wrap?<T>(fn: () => T): T;
+}
+
+/**
+ * One health-check run being reported, from
+ * {@linkcode WorkerHandle.beginCheck}: run the check inside `wrap` (so an
+ * observer's trace context applies), then call `end` once.
+ *
+ * @example Reporting a check run by hand
+ * ```ts
+ * import { Runtime } from "@workerkit/core";
+ *
+ * const runtime = new Runtime({ name: "svc" });
+ * runtime.addEventListener("checkend", (event) => console.log(event.type));
+ * runtime.register({
+ *   name: "probe",
+ *   worker: {
+ *     start(ctx) {
+ *       const run = ctx.worker.beginCheck("db");
+ *       const started = ctx.clock.now();
+ *       const ready = run ? run.wrap(() => true) : true;
+ *       run?.end({
+ *         outcome: ready ? "ready" : "not_ready",
+ *         at: new Date(ctx.clock.now()).toISOString(),
+ *         durationMs: ctx.clock.now() - started,
+ *       });
+ *     },
+ *     stop() {},
+ *   },
+ * });
+ * await runtime.start("probe"); // logs "checkend"
+ * ```
+ */
+export interface ActiveCheck {
+  /**
+   * Runs `fn` inside the observer's wrap, if any, and returns its result.
+   *
+   * @typeParam T What `fn` returns.
+   * @param fn The check run; called exactly once.
+   * @returns What `fn` returned.
+   */
+  wrap<T>(fn: () => T): T;
+  /**
+   * Ends the run: emits `checkend` with the runtime, worker and check filled
+   * in. Later calls are ignored.
+   *
+   * @param e The outcome and timing of the run.
+   */
+  end(e: Omit<CheckEndEvent, "runtime" | "worker" | "check">): void;
 }
 
 /** Returned by {@linkcode Observer.checkStart} to follow one check run. */

@@ -1,10 +1,11 @@
-import { isObjectLike, safeGet, safeInstanceOf } from "./safe_access.ts";
-import { PUBLIC_MESSAGES, WorkerkitError } from "./errors.ts";
+import { firstCause } from "./base/_cause_chain.ts";
+import { isObjectLike, safeGet, safeInstanceOf } from "./base/_safe_access.ts";
+import { PUBLIC_MESSAGES, WorkerkitError } from "./base/errors.ts";
 import {
   isValidFailureCode,
   isValidFailureMessage,
   OperationalFailure,
-} from "./operational_failure.ts";
+} from "./base/operational_failure.ts";
 
 /**
  * The public face of a failure: what status, events' public fields, logs,
@@ -43,9 +44,6 @@ export interface PublicFailure {
  * ```
  */
 export type FailureContext = "lifecycle" | "command" | "loop_cleanup";
-
-/** How many links of a `cause` chain the projection follows. */
-const MAX_CAUSE_DEPTH = 32;
 
 const DEADLINE_MESSAGE = "deadline exceeded";
 const CANCELED_MESSAGE = "canceled";
@@ -135,21 +133,18 @@ function generic(context: FailureContext): PublicFailure {
  * no longer valid (a subclass getter, a mutation) is skipped.
  */
 function findOperational(error: unknown): PublicFailure | undefined {
-  const seen = new Set<unknown>();
-  let current: unknown = error;
-  for (let depth = 0; depth < MAX_CAUSE_DEPTH; depth++) {
-    if (!isObjectLike(current) || seen.has(current)) return undefined;
-    seen.add(current);
-    if (safeInstanceOf(current, OperationalFailure)) {
-      const code = safeGet(current, "code");
-      const message = safeGet(current, "message");
-      if (isValidFailureCode(code) && isValidFailureMessage(message)) {
-        return { code, message };
-      }
+  let found: PublicFailure | undefined;
+  firstCause(error, (link) => {
+    if (!safeInstanceOf(link, OperationalFailure)) return false;
+    const code = safeGet(link, "code");
+    const message = safeGet(link, "message");
+    if (!isValidFailureCode(code) || !isValidFailureMessage(message)) {
+      return false;
     }
-    current = safeGet(current, "cause");
-  }
-  return undefined;
+    found = { code, message };
+    return true;
+  });
+  return found;
 }
 
 /** The projection proper; may only throw on something truly unforeseen. */

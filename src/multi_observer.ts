@@ -9,8 +9,8 @@ import type {
   TransitionEvent,
 } from "./events.ts";
 import type { Runtime } from "./runtime.ts";
-import { ignoreRejection } from "./contained_listeners.ts";
-import { safeWrap } from "./safe_wrap.ts";
+import { ignoreRejection } from "./base/_promise.ts";
+import { safeWrap } from "./runtime/_safe_wrap.ts";
 
 /**
  * Fans events out to several observers. Calls go in the given order;

@@ -1,4 +1,4 @@
-import type { Clock } from "./clock.ts";
+import type { Clock } from "./base/clock.ts";
 import type { Command } from "./command.ts";
 import type { Observer } from "./events.ts";
 import type { RetryPolicy } from "./retry/policy.ts";

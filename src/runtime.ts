@@ -1,37 +1,37 @@
-import { isoTime } from "./iso_time.ts";
-import { checkWorkerRef, commandMap } from "./command_map.ts";
+import { isoTime } from "./base/_iso_time.ts";
+import { checkWorkerRef, commandMap } from "./runtime/_command_map.ts";
 import { anySignal, signalOf, type SignalOptions } from "./signal_options.ts";
-import { waitFor, wake } from "./idle_waiters.ts";
-import { byName, commandInfo, snapshot } from "./snapshots.ts";
+import { waitFor, wake } from "./runtime/_idle_waiters.ts";
+import { byName, commandInfo, snapshot } from "./runtime/_snapshots.ts";
 
 export type { SignalOptions } from "./signal_options.ts";
-import { Aggregate } from "./aggregate.ts";
-import { Attempt, invoke } from "./attempt.ts";
-import { type Clock, systemClock } from "./clock.ts";
+import { Aggregate } from "./runtime/_aggregate.ts";
+import { Attempt, invoke } from "./base/_attempt.ts";
+import { type Clock, systemClock } from "./base/clock.ts";
 import type { Command, CommandRequest, CommandResult } from "./command.ts";
-import { DeadlineScheduler } from "./deadline_scheduler.ts";
-import { CommandRun, type DispatchHost } from "./dispatch.ts";
-import { Emitter, type Following } from "./emitter.ts";
-import { WorkerkitError, type WorkerkitErrorCode } from "./errors.ts";
+import { DeadlineScheduler } from "./runtime/_deadline_scheduler.ts";
+import { CommandRun, type DispatchHost } from "./runtime/_dispatch.ts";
+import { Emitter, type Following } from "./runtime/_emitter.ts";
+import { WorkerkitError, type WorkerkitErrorCode } from "./base/errors.ts";
 import type {
   CommandEndEvent,
   FailureKind,
   RuntimeEventMap,
 } from "./events.ts";
 import { type FailureContext, publicFailure } from "./failure.ts";
-import { LifecycleGate } from "./lifecycle_gate.ts";
+import { LifecycleGate } from "./runtime/_lifecycle_gate.ts";
 import {
   Generation,
   ManagedWorker,
   transitionOf,
   type TransitionRecord,
   type WorkerHost,
-} from "./managed_worker.ts";
+} from "./runtime/_managed_worker.ts";
 import {
   validateCommandName,
   validateRuntimeName,
   validateWorkerName,
-} from "./names.ts";
+} from "./base/names.ts";
 import type {
   ReadinessPolicy,
   RuntimeOptions,
@@ -40,18 +40,14 @@ import type {
 } from "./options.ts";
 import { delay } from "./retry/delay.ts";
 import { nextDelay } from "./retry/_next_delay.ts";
-import { ContainedListeners } from "./contained_listeners.ts";
-import { RetryBudget } from "./retry_budget.ts";
+import { ContainedListeners } from "./runtime/_contained_listeners.ts";
+import { RetryBudget } from "./runtime/_retry_budget.ts";
 import type { Component, Readiness } from "./ops/component.ts";
-import { runtimeReadiness } from "./runtime_component.ts";
-import {
-  RUNTIME_INTERNALS,
-  type RuntimeInternals,
-} from "./runtime_internals.ts";
-import { RestartIntensity } from "./restart_intensity.ts";
-import { StallWatchdog } from "./stall_watchdog.ts";
-import { OperationalFailure } from "./operational_failure.ts";
-import { cap, resolveSettings } from "./settings.ts";
+import { runtimeReadiness } from "./runtime/_runtime_component.ts";
+import { RestartIntensity } from "./runtime/_restart_intensity.ts";
+import { StallWatchdog } from "./runtime/_stall_watchdog.ts";
+import { OperationalFailure } from "./base/operational_failure.ts";
+import { cap, resolveSettings } from "./runtime/_settings.ts";
 import type {
   CommandInfo,
   LifecycleState,
@@ -208,18 +204,58 @@ export class Runtime extends EventTarget implements Component {
     this.#listeners.remove(type, listener, options);
   }
 
-  /** @internal Services for `runService` and the HTTP router. */
-  get [RUNTIME_INTERNALS](): RuntimeInternals {
-    return {
-      clock: this.#clock,
-      failingRuntime: () => this.#aggregate.failingRuntime,
-      beginStopping: () => {
-        this.#stopping = true;
-        this.#stoppingController.abort();
-        this.#refresh();
-      },
-      stopping: this.#stoppingController.signal,
-    };
+  /**
+   * The runtime's clock: `RuntimeOptions.clock`, else the system clock.
+   * Everything the runtime times (deadlines, backoff, stall watchdogs,
+   * timestamps) uses it, and so should code built around the runtime.
+   */
+  get clock(): Clock {
+    return this.#clock;
+  }
+
+  /**
+   * Whether a worker with failure policy `fail-runtime` is `failed`: the
+   * runtime is failed as a whole and refuses commands. A service runner
+   * shuts down when this turns true.
+   */
+  get failing(): boolean {
+    return this.#aggregate.failingRuntime;
+  }
+
+  /**
+   * Aborts once the runtime begins stopping: at
+   * {@linkcode Runtime.beginStopping} or when shutdown begins. Long-lived
+   * responses (event streams) end on it, so they never hold an HTTP
+   * server's graceful shutdown open.
+   */
+  get stopping(): AbortSignal {
+    return this.#stoppingController.signal;
+  }
+
+  /**
+   * Announces that the service is about to stop: readiness turns false at
+   * once (so a load balancer stops routing) while liveness, admission and
+   * every worker stay as they are, and {@linkcode Runtime.stopping}
+   * aborts. For service runners, which call it, wait their shutdown delay,
+   * then call {@linkcode Runtime.shutdown}. Idempotent.
+   *
+   * @example Draining traffic before shutdown
+   * ```ts
+   * import { Runtime } from "@workerkit/core";
+   *
+   * const runtime = new Runtime({ name: "svc" });
+   * runtime.register({ name: "w", worker: { start() {}, stop() {} } });
+   * await runtime.startAll();
+   * runtime.beginStopping();
+   * console.log(runtime.status().ready, runtime.live(), runtime.stopping.aborted); // false true true
+   * await runtime.shutdown({ signal: AbortSignal.timeout(5_000) });
+   * ```
+   */
+  beginStopping(): void {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#stoppingController.abort();
+    this.#refresh();
   }
 
   // ── Registration ──────────────────────────────────────────────────────
@@ -610,6 +646,7 @@ export class Runtime extends EventTarget implements Component {
         signal: attempt.signal,
         drainSignal: generation.drain.signal,
         worker: generation.handle,
+        clock: this.#clock,
       };
       const work = this.#afterPending(
         w,
@@ -746,6 +783,7 @@ export class Runtime extends EventTarget implements Component {
       signal: attempt.signal,
       drainSignal: generation.drain.signal,
       worker: generation.handle,
+      clock: this.#clock,
     };
     try {
       await attempt.race(
@@ -848,6 +886,7 @@ export class Runtime extends EventTarget implements Component {
       signal,
       drainSignal: generation.drain.signal,
       worker: generation.handle,
+      clock: this.#clock,
     };
     const work = this.#alongsidePending(w, () => w.worker.stop(ctx));
     return { generation, work };
@@ -1117,25 +1156,27 @@ export class Runtime extends EventTarget implements Component {
           });
         }
       },
-      internals: (w, generation) => ({
-        clock: this.#clock,
-        runtime: this.name,
-        recordFailure: (error, kind, context) => {
-          // An ended generation may still report (a loop's late cleanup)
-          // as long as no newer one has begun.
-          if (w.generation !== generation) return;
-          this.#recordFailure(w, error, kind, undefined, context);
-        },
-        checkStart: (check) =>
-          this.#emitter.wantsChecks()
-            ? this.#emitter.checkStart({
-              runtime: this.name,
-              worker: w.qualifiedName,
-              check,
-              at: this.#at(),
-            })
-            : undefined,
-      }),
+      recordFailure: (w, generation, error, kind) => {
+        // An ended generation may still report (a loop's late cleanup)
+        // as long as no newer one has begun.
+        if (w.generation !== generation) return;
+        const context = kind === "loop_cleanup" ? "loop_cleanup" : "lifecycle";
+        this.#recordFailure(w, error, kind, undefined, context);
+      },
+      beginCheck: (w, check) => {
+        if (!this.#emitter.wantsChecks()) return undefined;
+        const base = { runtime: this.name, worker: w.qualifiedName, check };
+        const following = this.#emitter.checkStart({ ...base, at: this.#at() });
+        let ended = false;
+        return {
+          wrap: (fn) => following.wrap(fn),
+          end: (e) => {
+            if (ended) return;
+            ended = true;
+            following.end({ ...e, ...base });
+          },
+        };
+      },
     };
   }
 

@@ -1,4 +1,4 @@
-import { WorkerkitError } from "./errors.ts";
+import { WorkerkitError } from "./base/errors.ts";
 
 /** The optional last argument of every async operation, as with `fetch`. */
 export interface SignalOptions {

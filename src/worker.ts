@@ -1,3 +1,5 @@
+import type { Clock } from "./base/clock.ts";
+import type { ActiveCheck } from "./events.ts";
 import type { WorkerStatus } from "./status.ts";
 
 /**
@@ -44,6 +46,35 @@ export interface WorkerHandle {
    * ever shown.
    */
   reportFailure(error: unknown): void;
+  /**
+   * Records a failure that does not fail the worker: it becomes the worker's
+   * `lastFailure` and is emitted as a `failure` event (public projection
+   * only), and the worker's state does not change. The non-fatal sibling of
+   * {@linkcode WorkerHandle.reportFailure}, for a failed background run that
+   * the worker retries itself, or a cleanup that failed after its loop ended.
+   * Unlike the other methods it works on a handle whose generation has
+   * ended, as long as no newer generation has begun (a late cleanup still
+   * has a home); after that it is ignored.
+   *
+   * @param error The failure; only its public projection is shown.
+   * @param options `kind: "loop_cleanup"` for a failed cleanup (public code
+   * `loop_cleanup_failed` unless `error` says otherwise); the default,
+   * `"background"`, for anything else.
+   */
+  recordFailure(
+    error: unknown,
+    options?: { kind?: "background" | "loop_cleanup" },
+  ): void;
+  /**
+   * Begins reporting one run of a health check named `check`: emits
+   * `checkstart` and returns the run, whose `end` emits `checkend`.
+   * Returns `undefined` when nothing observes checks (no observer hook and
+   * no listener), so an unobserved check costs nothing.
+   *
+   * @param check The check's name.
+   * @returns The run to end, or `undefined` when nobody is observing.
+   */
+  beginCheck(check: string): ActiveCheck | undefined;
   /** Records progress for the stall watchdog (see `stallTimeout`). */
   heartbeat(): void;
   /** A copy of the worker's current status. */
@@ -65,6 +96,12 @@ export interface WorkerContext {
   readonly drainSignal: AbortSignal;
   /** The worker's handle for this generation. */
   readonly worker: WorkerHandle;
+  /**
+   * The runtime's clock (`RuntimeOptions.clock`, else the system clock):
+   * time a worker by it so that tests that inject a clock reach the worker
+   * too.
+   */
+  readonly clock: Clock;
 }
 
 /**

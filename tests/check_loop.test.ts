@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Runtime, WorkerkitError } from "../mod.ts";
 import type { CheckEndEvent, Observer } from "../mod.ts";
-import { checkGroupLoop, checkLoop } from "../src/check_loop.ts";
+import { checkGroupLoop, checkLoop } from "../src/workers/check_loop.ts";
 import type { Checker, CheckResult, CheckSummary } from "../src/ops/check.ts";
 import { ManualClock } from "./_support/manual_clock.ts";
 import { assertNoUnhandled } from "./_support/unhandled.ts";

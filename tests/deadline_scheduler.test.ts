@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DeadlineScheduler } from "../src/deadline_scheduler.ts";
+import { DeadlineScheduler } from "../src/runtime/_deadline_scheduler.ts";
 import { ManualClock } from "./_support/manual_clock.ts";
 import { assertNoUnhandled } from "./_support/unhandled.ts";
 

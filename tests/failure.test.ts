@@ -4,8 +4,8 @@ import {
   PUBLIC_MESSAGES,
   WorkerkitError,
   type WorkerkitErrorCode,
-} from "../src/errors.ts";
-import { OperationalFailure } from "../src/operational_failure.ts";
+} from "../src/base/errors.ts";
+import { OperationalFailure } from "../src/base/operational_failure.ts";
 import {
   type FailureContext,
   isAbortLike,

@@ -2,8 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Runtime, WorkerkitError } from "../mod.ts";
 import type { WorkerContext, WorkerHandle, WorkerStatus } from "../mod.ts";
-import { intervalWorker } from "../src/interval_worker.ts";
-import type { LoopContext } from "../src/loop_worker.ts";
+import { intervalWorker } from "../src/workers/interval_worker.ts";
+import type { LoopContext } from "../src/workers/loop_worker.ts";
 import { ManualClock } from "./_support/manual_clock.ts";
 import { assertNoUnhandled } from "./_support/unhandled.ts";
 import { type Deferred, deferred, record, until } from "./_support/workers.ts";
@@ -331,6 +331,8 @@ test("the clock option and heartbeats: every run heartbeats, timers come from op
     setAcceptingWork: () => {},
     reportFailure: () => void log.push("failure"),
     heartbeat: () => void log.push("heartbeat"),
+    recordFailure: () => void log.push("recordFailure"),
+    beginCheck: () => undefined,
     status: () => ({}) as WorkerStatus,
   };
   const worker = intervalWorker(() => void log.push("run"), {
@@ -341,6 +343,7 @@ test("the clock option and heartbeats: every run heartbeats, timers come from op
     signal: new AbortController().signal,
     drainSignal: new AbortController().signal,
     worker: handle,
+    clock: clock,
   };
   await worker.start(ctx);
   await clock.advance(2_000);

@@ -1,13 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { OperationalFailure } from "../mod.ts";
+import { OperationalFailure, systemClock } from "../mod.ts";
 import type {
   Runtime,
   WorkerContext,
   WorkerHandle,
   WorkerStatus,
 } from "../mod.ts";
-import { type LoopContext, loopWorker } from "../src/loop_worker.ts";
+import { type LoopContext, loopWorker } from "../mod.ts";
 import { code, setup } from "./_support/runtime_setup.ts";
 import { assertNoUnhandled } from "./_support/unhandled.ts";
 import { type Deferred, deferred, record, until } from "./_support/workers.ts";
@@ -430,6 +430,8 @@ test("start heartbeats once and, with autoReady: false, marks unready before the
     setAcceptingWork: () => {},
     reportFailure: () => void log.push("reportFailure"),
     heartbeat: () => void log.push("heartbeat"),
+    recordFailure: () => void log.push("recordFailure"),
+    beginCheck: () => undefined,
     status: () => ({}) as WorkerStatus,
   };
   const worker = loopWorker(({ signal }) => {
@@ -442,6 +444,7 @@ test("start heartbeats once and, with autoReady: false, marks unready before the
     signal: new AbortController().signal,
     drainSignal: new AbortController().signal,
     worker: handle,
+    clock: systemClock,
   };
   await worker.start(ctx);
   assert.deepEqual(log, ["onStart", "heartbeat", "setReady(false)", "loop"]);

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { WorkerkitError } from "../src/errors.ts";
+import { WorkerkitError } from "../src/base/errors.ts";
 import {
   isValidCommandName,
   isValidName,
@@ -9,7 +9,7 @@ import {
   validateCommandName,
   validateRuntimeName,
   validateWorkerName,
-} from "../src/names.ts";
+} from "../src/base/names.ts";
 import { assertNoUnhandled } from "./_support/unhandled.ts";
 
 /** Asserts that `fn` throws an `invalid_name` WorkerkitError whose message matches `pattern`; returns the message. */

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { WorkerkitError } from "../src/errors.ts";
+import { WorkerkitError } from "../src/base/errors.ts";
 import type { Component, Readiness } from "../src/ops/component.ts";
 import { type ComponentPolicy, OpsRegistry } from "../src/ops/registry.ts";
 import { Runtime } from "../src/runtime.ts";

@@ -11,7 +11,7 @@ import {
   retry,
   type RetryPolicy,
 } from "../src/retry/mod.ts";
-import { MAX_TIMER_MS } from "../src/clock.ts";
+import { MAX_TIMER_MS } from "../src/base/clock.ts";
 import { ManualClock, settle } from "./_support/manual_clock.ts";
 import { assertNoUnhandled } from "./_support/unhandled.ts";
 

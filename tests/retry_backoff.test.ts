@@ -11,7 +11,7 @@ import {
   none,
   symmetric,
 } from "../src/retry/mod.ts";
-import { MAX_TIMER_MS } from "../src/clock.ts";
+import { MAX_TIMER_MS } from "../src/base/clock.ts";
 import { assertNoUnhandled } from "./_support/unhandled.ts";
 
 /** Returns the given values in order, starting over after the last one. */

@@ -4,8 +4,8 @@
  * import map), then walks their module graph and fails on any module that is
  * not a local file of this repository (`node:`, `npm:`, `jsr:`, `https:` ...).
  *
- * `deno task check:core` checks the exports "." and "./retry" (what exists of
- * them); `deno task check:core src/clock.ts ...` checks the given files.
+ * `deno task check:core` checks the exports ".", "./retry" and "./ops" (what exists of
+ * them); `deno task check:core src/base/clock.ts ...` checks the given files.
  *
  * @module
  */
@@ -15,7 +15,7 @@ import { join } from "node:path";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const config = join(root, "tools", "core.check.json");
 /** The exports that make up the core; the optional integrations are not in it. */
-const CORE_EXPORTS = [".", "./retry"];
+const CORE_EXPORTS = [".", "./retry", "./ops"];
 
 async function exists(path: string): Promise<boolean> {
   try {

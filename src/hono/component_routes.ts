@@ -1,5 +1,5 @@
 import type { Hono } from "hono";
-import { isValidName } from "../names.ts";
+import { isValidName } from "../../mod.ts";
 import { requestFailure } from "./error_mapping.ts";
 import type { OpsView, RouterSettings } from "./options.ts";
 import { errorResponse, jsonResponse } from "./respond.ts";

@@ -1,7 +1,6 @@
 import type { Hono } from "hono";
 import { NONCE, secureHeaders } from "hono/secure-headers";
-import type { Runtime } from "../runtime.ts";
-import { RUNTIME_INTERNALS } from "../runtime_internals.ts";
+import type { Runtime } from "../../mod.ts";
 import { dashboardPage } from "./dashboard_page.ts";
 import { requestFailure } from "./error_mapping.ts";
 import { openEventStream } from "./events_stream.ts";
@@ -81,7 +80,7 @@ export function mountEventStream(
   settings: RouterSettings,
   runtime: Runtime,
 ): void {
-  const stopping = runtime[RUNTIME_INTERNALS].stopping;
+  const stopping = runtime.stopping;
   const end = settings.signal === undefined
     ? stopping
     : AbortSignal.any([stopping, settings.signal]);

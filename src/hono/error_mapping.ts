@@ -1,13 +1,12 @@
-import { isObjectLike, safeGet, safeInstanceOf } from "../safe_access.ts";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import {
-  PUBLIC_MESSAGES,
+  type FailureContext,
+  OpsCommandError,
+  publicFailure,
   WorkerkitError,
   type WorkerkitErrorCode,
-} from "../errors.ts";
-import { type FailureContext, publicFailure } from "../failure.ts";
-import { OperationalFailure } from "../operational_failure.ts";
-import { OpsCommandError } from "../ops/ops_command_error.ts";
+} from "../../mod.ts";
+import { CommandRejection, type PayloadIssue } from "../../mod.ts";
 
 /**
  * An HTTP error answer: a status and the public code and message of the
@@ -23,6 +22,8 @@ export interface HttpFailure {
   code: string;
   /** A fixed or explicitly public message. */
   message: string;
+  /** For `invalid_payload` (422): what was wrong, already made safe by the runtime. */
+  issues?: readonly PayloadIssue[];
 }
 
 /**
@@ -32,6 +33,7 @@ export interface HttpFailure {
 const STATUS: Readonly<Record<WorkerkitErrorCode, ContentfulStatusCode>> = {
   invalid_name: 400,
   invalid_argument: 400,
+  invalid_payload: 422,
   worker_not_found: 404,
   command_not_found: 404,
   worker_already_registered: 409,
@@ -48,9 +50,6 @@ const STATUS: Readonly<Record<WorkerkitErrorCode, ContentfulStatusCode>> = {
   deadline_exceeded: 504,
   loop_exited: 500,
 };
-
-/** How many links of a `cause` chain are followed, as `publicFailure` does. */
-const MAX_CAUSE_DEPTH = 32;
 
 /**
  * Maps anything a runtime call threw to its HTTP answer, with public text
@@ -79,9 +78,16 @@ export function failureFor(
   context: FailureContext,
 ): HttpFailure {
   try {
-    const own = workerkitCode(error);
+    const own = WorkerkitError.codeOf(error);
     if (own !== undefined) {
-      return { status: STATUS[own], code: own, message: PUBLIC_MESSAGES[own] };
+      const answer: HttpFailure = {
+        status: STATUS[own],
+        code: own,
+        message: WorkerkitError.publicMessage(own),
+      };
+      const issues = own === "invalid_payload" ? issuesOf(error) : undefined;
+      if (issues) answer.issues = issues;
+      return answer;
     }
     const failure = publicFailure(error, context);
     if (isOpsRejection(error, failure.code)) return { status: 409, ...failure };
@@ -100,34 +106,38 @@ function generic(): { code: string; message: string } {
   return { code: "internal_error", message: "internal error" };
 }
 
-/** The code of a `WorkerkitError` with a known code, else `undefined`. */
-function workerkitCode(error: unknown): WorkerkitErrorCode | undefined {
-  if (!safeInstanceOf(error, WorkerkitError)) return undefined;
-  const code = safeGet(error as object, "code");
-  return typeof code === "string" && Object.hasOwn(STATUS, code)
-    ? code as WorkerkitErrorCode
-    : undefined;
+/**
+ * The issues of an `invalid_payload` error, copied field by field (the
+ * runtime made them safe; the copy keeps anything else off the wire).
+ */
+function issuesOf(error: unknown): PayloadIssue[] | undefined {
+  try {
+    const raw: unknown = (error as WorkerkitError).issues;
+    if (!Array.isArray(raw)) return undefined;
+    return raw.slice(0, 20).map((issue: PayloadIssue) => ({
+      path: Array.isArray(issue.path)
+        ? issue.path.filter((p) =>
+          typeof p === "string" || typeof p === "number"
+        )
+        : [],
+      message: typeof issue.message === "string"
+        ? issue.message
+        : "invalid value",
+    }));
+  } catch {
+    // A hostile error object: the 422 goes out without issues.
+    return undefined;
+  }
 }
 
 /**
- * Whether the operational failure the public projection came from is an
- * `OpsCommandError` of kind `rejected`: the first `OperationalFailure` of
- * the `cause` chain, with the projected code.
+ * Whether the operational failure the public projection came from is the
+ * caller's fault — a `CommandRejection`, or an `OpsCommandError` of kind
+ * `rejected` — with the projected code.
  */
 function isOpsRejection(error: unknown, code: string): boolean {
-  const seen = new Set<unknown>();
-  let current: unknown = error;
-  for (let depth = 0; depth < MAX_CAUSE_DEPTH; depth++) {
-    if (!isObjectLike(current) || seen.has(current)) return false;
-    seen.add(current);
-    if (safeInstanceOf(current, OperationalFailure)) {
-      return safeInstanceOf(current, OpsCommandError) &&
-        safeGet(current, "kind") === "rejected" &&
-        safeGet(current, "code") === code;
-    }
-    current = safeGet(current, "cause");
-  }
-  return false;
+  return OpsCommandError.rejectionIn(error)?.code === code ||
+    CommandRejection.rejectionIn(error)?.code === code;
 }
 
 const HTTP_CODES: Readonly<Record<number, [string, string]>> = {

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { type SSEStreamingApi, streamSSE } from "hono/streaming";
-import type { RuntimeEventMap } from "../events.ts";
-import type { Runtime } from "../runtime.ts";
+import type { RuntimeEventMap } from "../../mod.ts";
+import type { Runtime } from "../../mod.ts";
 import { publicEvent, STREAMED_EVENT_TYPES } from "./public_event.ts";
 
 /** At most one `snapshot` per this many ms per stream (4 per second). */

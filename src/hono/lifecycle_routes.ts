@@ -1,10 +1,10 @@
 import type { Context, Hono } from "hono";
-import type { Runtime } from "../runtime.ts";
+import type { Runtime } from "../../mod.ts";
 import { failureFor, requestFailure } from "./error_mapping.ts";
 import type { RouterSettings } from "./options.ts";
 import { errorResponse, jsonResponse } from "./respond.ts";
 import { readJsonObject } from "./strict_json.ts";
-import { isWorkerRef } from "./worker_ref.ts";
+import { isWorkerRef } from "../../mod.ts";
 
 type Operation = "start" | "drain" | "stop";
 

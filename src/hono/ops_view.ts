@@ -1,5 +1,5 @@
-import { type OpsReadiness, OpsRegistry } from "../ops/registry.ts";
-import type { Runtime } from "../runtime.ts";
+import { type OpsReadiness, OpsRegistry } from "../../mod.ts";
+import type { Runtime } from "../../mod.ts";
 import type { OpsView } from "./options.ts";
 
 /**

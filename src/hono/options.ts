@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { WorkerkitError } from "../errors.ts";
-import { OpsRegistry } from "../ops/registry.ts";
-import { Runtime } from "../runtime.ts";
+import { WorkerkitError } from "../../mod.ts";
+import { OpsRegistry } from "../../mod.ts";
+import { Runtime } from "../../mod.ts";
 import { checkExporter, type PrometheusExporterLike } from "./metrics_route.ts";
 
 /**
@@ -153,6 +153,17 @@ export interface OpsRouterOptions {
    * deadlines. No deadline when absent.
    */
   timeout?: number;
+  /**
+   * How long, in ms, an `Idempotency-Key` on `POST {prefix}/commands/dispatch`
+   * is remembered: a retry with the same key and body within it gets the
+   * first answer again (`Idempotent-Replayed: true`) instead of running the
+   * command twice. Keys are per worker and command, kept in this process
+   * only (at most 10,000; the oldest is forgotten first). `0` turns the
+   * header off (it is then ignored).
+   *
+   * @default {600000}
+   */
+  idempotencyWindow?: number;
 }
 
 /**
@@ -186,6 +197,7 @@ export interface RouterSettings {
   signal: AbortSignal | undefined;
   bodyLimit: number;
   timeout: number | undefined;
+  idempotencyWindow: number;
 }
 
 const KNOWN = new Set([
@@ -204,6 +216,7 @@ const KNOWN = new Set([
   "unsafeAllowUnauthenticated",
   "bodyLimit",
   "timeout",
+  "idempotencyWindow",
 ]);
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -291,7 +304,18 @@ export function routerSettings(options: OpsRouterOptions): RouterSettings {
     signal,
     bodyLimit: checkBodyLimit(options.bodyLimit),
     timeout: checkTimeout(options.timeout),
+    idempotencyWindow: checkIdempotencyWindow(options.idempotencyWindow),
   };
+}
+
+const DAY_MS = 86_400_000;
+
+function checkIdempotencyWindow(window: unknown): number {
+  if (window === undefined) return 600_000;
+  if (typeof window !== "number" || !(window >= 0) || window > DAY_MS) {
+    throw invalid(`idempotencyWindow must be a number of ms in [0, ${DAY_MS}]`);
+  }
+  return window;
 }
 
 function flag(

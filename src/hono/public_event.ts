@@ -1,4 +1,4 @@
-import type { RuntimeEventMap } from "../events.ts";
+import type { RuntimeEventMap } from "../../mod.ts";
 
 /** The runtime event types the dashboard's stream forwards (section 10). */
 export const STREAMED_EVENT_TYPES: readonly (keyof RuntimeEventMap)[] = [
@@ -65,6 +65,7 @@ const PUBLIC_FIELDS: Record<
     ["durationMs", "number"],
     ["code", "string"],
     ["message", "string"],
+    ["rejected", "boolean"],
     ["at", "string"],
   ],
   checkstart: [

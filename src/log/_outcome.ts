@@ -1,24 +1,19 @@
 import { type CommandEndEvent, OpsCommandError } from "../../mod.ts";
 
-/** What a dispatch came to, as logs and metrics name it. */
+/** What a dispatch came to, as logs name it (the same words as OTel's). */
 export type CommandOutcome = "ok" | "error" | "rejected";
 
 /**
- * `"rejected"` when the command was refused: at admission (no attempt
- * made) or by its handler with an `OpsCommandError` of kind `rejected`
- * (HTTP 409). The cause is only tested for its class, never read for text.
+ * `"rejected"` when the dispatch ended by the caller's fault or was
+ * refused: at admission (no attempt made), by the payload schema or a
+ * `CommandRejection` (`rejected: true`), or by an `OpsCommandError` of
+ * kind `rejected` (HTTP 409). The cause is only tested for its class,
+ * never read for text.
  */
 export function commandOutcome(e: CommandEndEvent): CommandOutcome {
   if (e.ok) return "ok";
-  if (e.attempts === 0) return "rejected";
-  return rejectedByHandler(e.cause) ? "rejected" : "error";
-}
-
-function rejectedByHandler(cause: unknown): boolean {
-  try {
-    return cause instanceof OpsCommandError && cause.kind === "rejected";
-  } catch {
-    // A hostile cause (a Proxy) is simply not a rejection.
-    return false;
-  }
+  if (e.attempts === 0 || e.rejected === true) return "rejected";
+  return OpsCommandError.rejectionIn(e.cause) === undefined
+    ? "error"
+    : "rejected";
 }

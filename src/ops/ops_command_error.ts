@@ -2,7 +2,9 @@ import {
   isValidFailureCode,
   isValidFailureMessage,
   OperationalFailure,
-} from "../operational_failure.ts";
+} from "../base/operational_failure.ts";
+import { firstCause } from "../base/_cause_chain.ts";
+import { safeGet, safeInstanceOf } from "../base/_safe_access.ts";
 
 /** How an ops command handler ended when it did not succeed. */
 export type OpsFailureKind = "rejected" | "failed";
@@ -59,6 +61,39 @@ export class OpsCommandError extends OperationalFailure {
     this.name = "OpsCommandError";
     this.kind = kind;
     this.failure = safe;
+  }
+
+  /**
+   * The rejection that decides how `error` is shown: the first
+   * `OperationalFailure` of its `cause` chain (itself included), when that is
+   * an `OpsCommandError` of kind `rejected`. The HTTP router answers such a
+   * failure with 409 instead of 500. Hostile values (throwing getters,
+   * revoked proxies, cyclic chains) give `undefined`, never a throw.
+   *
+   * @param error Any thrown value.
+   * @returns The deciding rejection, or `undefined` when there is none.
+   *
+   * @example Finding a rejection behind a wrapper
+   * ```ts
+   * import { OpsCommandError } from "@workerkit/core/ops";
+   *
+   * const busy = new OpsCommandError("rejected", { code: "busy", message: "busy" });
+   * const wrapped = new Error("handler failed", { cause: busy });
+   * console.log(OpsCommandError.rejectionIn(wrapped)?.code); // "busy"
+   * console.log(OpsCommandError.rejectionIn(new Error("boom"))); // undefined
+   * ```
+   */
+  static rejectionIn(error: unknown): OpsCommandError | undefined {
+    const first = firstCause(
+      error,
+      (link) => safeInstanceOf(link, OperationalFailure),
+    );
+    if (first === undefined || !safeInstanceOf(first, OpsCommandError)) {
+      return undefined;
+    }
+    return safeGet(first, "kind") === "rejected"
+      ? first as OpsCommandError
+      : undefined;
   }
 }
 

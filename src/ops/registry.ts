@@ -1,5 +1,6 @@
-import { WorkerkitError } from "../errors.ts";
-import { isValidName, MAX_NAME_LENGTH } from "../names.ts";
+import { isThenable } from "../base/_promise.ts";
+import { WorkerkitError } from "../base/errors.ts";
+import { isValidName, MAX_NAME_LENGTH } from "../base/names.ts";
 import type {
   Component,
   ComponentState,
@@ -580,10 +581,6 @@ function cut(value: unknown, max: number): string | undefined {
   const last = head.charCodeAt(head.length - 1);
   if (last >= 0xd800 && last <= 0xdbff) head = head.slice(0, -1);
   return `${head}…`;
-}
-
-function isThenable(value: object): boolean {
-  return typeof (value as { then?: unknown }).then === "function";
 }
 
 /** Keeps a promise a component returned by mistake from going unhandled. */

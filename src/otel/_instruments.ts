@@ -16,7 +16,7 @@ import type {
   FailureEvent,
   Runtime,
 } from "../../mod.ts";
-import type { CommandOutcome } from "../log/_outcome.ts";
+import type { CommandOutcome } from "./_outcome.ts";
 import {
   ATTR,
   DURATION_BUCKETS,

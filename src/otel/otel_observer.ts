@@ -26,7 +26,7 @@ import {
   type TransitionEvent,
   WorkerkitError,
 } from "../../mod.ts";
-import { commandOutcome } from "../log/_outcome.ts";
+import { commandOutcome } from "./_outcome.ts";
 import { Instruments } from "./_instruments.ts";
 import { ATTR, SCOPE, SPAN, VERSION } from "./_names.ts";
 

@@ -1,6 +1,6 @@
 // Private argument checks shared by the retry toolkit. Wrong types throw
 // TypeError, values out of range throw RangeError (see STYLE.md).
-import type { Clock } from "../clock.ts";
+import type { Clock } from "../base/clock.ts";
 
 /** Throws unless `value` is a finite number `>= 0`. */
 export function assertDelayArg(name: string, value: unknown): number {

@@ -1,6 +1,6 @@
 // Private helpers: every delay that leaves the retry toolkit passes through
 // clampDelay, and every unit random draw through unitRandom.
-import { MAX_TIMER_MS } from "../clock.ts";
+import { MAX_TIMER_MS } from "../base/clock.ts";
 
 /**
  * Forces a delay into `[0, MAX_TIMER_MS]`: `NaN`, negative numbers and

@@ -1,4 +1,4 @@
-import { MAX_TIMER_MS } from "../clock.ts";
+import { MAX_TIMER_MS } from "../base/clock.ts";
 import {
   assertDelayArg,
   assertFunction,

@@ -1,5 +1,5 @@
-import type { Clock } from "../clock.ts";
-import { MAX_TIMER_MS, systemClock } from "../clock.ts";
+import type { Clock } from "../base/clock.ts";
+import { MAX_TIMER_MS, systemClock } from "../base/clock.ts";
 import {
   assertClock,
   assertDelayArg,

@@ -50,4 +50,4 @@ export { retry } from "./retry.ts";
 export type { DelayOptions } from "./delay.ts";
 export { delay } from "./delay.ts";
 // The clock type the options refer to, so this entrypoint documents on its own.
-export type { Clock } from "../clock.ts";
+export type { Clock } from "../base/clock.ts";

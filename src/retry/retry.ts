@@ -1,5 +1,5 @@
-import { raceAbort } from "../race_abort.ts";
-import type { Clock } from "../clock.ts";
+import { raceAbort } from "../base/_promise.ts";
+import type { Clock } from "../base/clock.ts";
 import type { RetryPolicy } from "./policy.ts";
 import {
   assertClock,

@@ -1,7 +1,7 @@
 // A Clock whose time only moves when a test calls advance(). Timers fire in
 // time order (ties in scheduling order), with the event loop drained between
 // timers so that promise chains started by one timer settle before the next.
-import type { Clock } from "../../src/clock.ts";
+import type { Clock } from "../../src/base/clock.ts";
 
 interface Timer {
   readonly id: number;

@@ -1,7 +1,7 @@
 // Serves a fetch handler on loopback through the adapter of the runtime the
 // tests run on, picked by feature detection: Deno → adapters/deno.ts, Bun →
 // adapters/bun.ts, anything else → adapters/node.ts.
-import type { FetchHandler, Server } from "../../src/server.ts";
+import type { FetchHandler, Server } from "../../src/service/server.ts";
 
 /** Which adapter the current runtime uses. */
 export function adapterName(): "deno" | "bun" | "node" {

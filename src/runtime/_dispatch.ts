@@ -1,0 +1,378 @@
+import { isThenable } from "../base/_promise.ts";
+import { isoTime } from "../base/_iso_time.ts";
+import type { Clock } from "../base/clock.ts";
+import type {
+  Command,
+  CommandContext,
+  CommandRequest,
+  CommandResult,
+} from "../command.ts";
+import type { Deadline, DeadlineScheduler } from "./_deadline_scheduler.ts";
+import type { Following } from "./_emitter.ts";
+import { WorkerkitError } from "../base/errors.ts";
+import type { CommandEndEvent } from "../events.ts";
+import { publicFailure } from "../failure.ts";
+import type { Generation, ManagedWorker } from "./_managed_worker.ts";
+import { delay } from "../retry/delay.ts";
+import { nextDelay } from "../retry/_next_delay.ts";
+import type { WorkerHandle } from "../worker.ts";
+import { CommandRejection } from "../base/command_rejection.ts";
+import { validatePayload } from "./_payload_validation.ts";
+import { safeInstanceOf } from "../base/_safe_access.ts";
+
+/** What a dispatch needs from its runtime. */
+export interface DispatchHost {
+  readonly name: string;
+  readonly clock: Clock;
+  readonly deadlines: DeadlineScheduler;
+  nextDispatchId(): string;
+  /** Records and reports one failed attempt. */
+  commandFailed(run: CommandRun, error: unknown): void;
+  /** Gives back the dispatch's in-flight slot. */
+  release(w: ManagedWorker): void;
+  /** Whether a retry may be spent now (the retry budget). */
+  mayRetry(): boolean;
+}
+
+/**
+ * One admitted dispatch: its attempts, retries and the single in-flight slot
+ * it holds until every attempt has really settled. The caller's answer comes
+ * at the deadline even when a handler ignores its signal.
+ */
+export class CommandRun {
+  readonly host: DispatchHost;
+  readonly w: ManagedWorker;
+  readonly command: Command;
+  request: CommandRequest;
+  readonly signal: AbortSignal | undefined;
+  readonly generation: Generation;
+  readonly following: Following<CommandEndEvent> | undefined;
+  readonly startedAt: number;
+  attempts = 0;
+  #outstanding = 0;
+  #finished = false;
+  /** Set when the retry budget, not the policy, ended retrying. */
+  #budgetExhausted = false;
+  #dispatchId: string | undefined;
+
+  constructor(
+    host: DispatchHost,
+    w: ManagedWorker,
+    command: Command,
+    request: CommandRequest,
+    signal: AbortSignal | undefined,
+    following: Following<CommandEndEvent> | undefined,
+    dispatchId: string | undefined,
+    startedAt: number,
+  ) {
+    this.host = host;
+    this.w = w;
+    this.command = command;
+    this.request = request;
+    this.signal = signal;
+    this.generation = w.generation!;
+    this.following = following;
+    this.#dispatchId = dispatchId;
+    this.startedAt = startedAt;
+  }
+
+  /** The dispatch id, made on first use. */
+  get dispatchId(): string {
+    return this.#dispatchId ??= this.host.nextDispatchId();
+  }
+
+  /** Validates the payload, then runs attempts until one succeeds or retrying stops. */
+  async run(): Promise<CommandResult> {
+    if (this.command.payloadSchema !== undefined) {
+      try {
+        await this.#validate();
+      } catch (error) {
+        const refused = safeInstanceOf(error, WorkerkitError) &&
+          (error as WorkerkitError).code === "invalid_payload";
+        if (!refused) this.host.commandFailed(this, error);
+        throw this.#finish(error, false, refused);
+      }
+    }
+    for (;;) {
+      let result: CommandResult | void;
+      try {
+        result = await this.#attempt();
+      } catch (error) {
+        // The caller's fault: not a failure, never retried.
+        if (safeInstanceOf(error, CommandRejection)) {
+          throw this.#finish(error, false, true);
+        }
+        const canceled = this.signal?.aborted && error === this.signal.reason;
+        if (!canceled) this.host.commandFailed(this, error);
+        const wait = this.#retryDelay(error);
+        if (wait === undefined) throw this.#finish(this.#finalError(error));
+        try {
+          await delay(wait, { signal: this.signal, clock: this.host.clock });
+        } catch (reason) {
+          throw this.#finish(reason);
+        }
+        continue;
+      }
+      this.#finish(undefined, true);
+      return result ?? {};
+    }
+  }
+
+  /**
+   * Replaces the request's payload by the schema's output. A sync schema
+   * costs one call; an async one runs under the first attempt's deadline
+   * and the caller's signal, and holds the slot until it settles.
+   */
+  #validate(): void | Promise<void> {
+    const where = `${this.command.name} on ${this.w.qualifiedName}`;
+    const outcome = validatePayload(
+      this.command.payloadSchema!,
+      this.request.payload,
+      where,
+    );
+    if (!(outcome instanceof Promise)) {
+      this.request = { ...this.request, payload: outcome.value };
+      return;
+    }
+    this.#outstanding++;
+    return new Promise<void>((resolve, reject) => {
+      const timeout = this.w.settings.commandTimeout;
+      let settled = false;
+      const finish = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        if (deadline) this.host.deadlines.cancel(deadline);
+        this.signal?.removeEventListener("abort", onAbort);
+        return true;
+      };
+      const onAbort = (): void => {
+        if (finish()) reject(this.signal!.reason);
+      };
+      const deadline = timeout === Infinity
+        ? undefined
+        : this.host.deadlines.add(
+          timeout,
+          () => {
+            if (!finish()) return;
+            reject(
+              new WorkerkitError(
+                "deadline_exceeded",
+                `the payload check of ${where} exceeded its deadline`,
+              ),
+            );
+          },
+        );
+      if (this.signal?.aborted) onAbort();
+      else this.signal?.addEventListener("abort", onAbort, { once: true });
+      outcome.then((ok) => {
+        if (finish()) {
+          this.request = { ...this.request, payload: ok.value };
+          resolve();
+        }
+      }, (error: unknown) => {
+        if (finish()) reject(error);
+      }).finally(() => {
+        this.#outstanding--;
+        if (this.#finished && this.#outstanding === 0) {
+          this.host.release(this.w);
+        }
+      });
+    });
+  }
+
+  #attempt(): Promise<CommandResult | void> {
+    const ctx = new AttemptContext(this, ++this.attempts);
+    this.#outstanding++;
+    return new Promise<CommandResult | void>((resolve, reject) => {
+      ctx.reject = reject;
+      const timeout = this.w.settings.commandTimeout;
+      if (timeout !== Infinity) {
+        // An observed dispatch read the clock at admission, just now.
+        const now = this.attempts === 1 && this.following
+          ? this.startedAt
+          : undefined;
+        ctx.deadline = this.host.deadlines.add(
+          timeout,
+          () => ctx.expire(),
+          now,
+        );
+      }
+      if (this.signal) ctx.link(this.signal);
+      let out: unknown;
+      try {
+        const { handler } = this.command;
+        // Without a schema the payload is `unknown`, which holds a missing one.
+        const request = this.request as CommandRequest & { payload: unknown };
+        out = this.following
+          ? this.following.wrap(() => handler(request, ctx))
+          : handler(request, ctx);
+      } catch (error) {
+        this.#settled(ctx);
+        reject(error);
+        return;
+      }
+      if (!isThenable(out)) {
+        this.#settled(ctx);
+        resolve(out as CommandResult | void);
+        return;
+      }
+      try {
+        out.then(
+          (value) => {
+            this.#settled(ctx);
+            resolve(value as CommandResult | void);
+          },
+          (error: unknown) => {
+            this.#settled(ctx);
+            reject(error);
+          },
+        );
+      } catch (error) {
+        this.#settled(ctx);
+        reject(error);
+      }
+    });
+  }
+
+  #retryDelay(error: unknown): number | undefined {
+    if (this.signal?.aborted) return undefined;
+    const w = this.w;
+    if (w.state !== "running" || w.generation !== this.generation) {
+      return undefined;
+    }
+    const wait = nextDelay(w.settings.commandRetry, this.attempts, error);
+    if (wait === undefined) return undefined;
+    if (!this.host.mayRetry()) {
+      this.#budgetExhausted = true;
+      return undefined;
+    }
+    return wait;
+  }
+
+  /** The error the caller gets: the last one, or the budget's refusal wrapping it. */
+  #finalError(error: unknown): unknown {
+    if (!this.#budgetExhausted) return error;
+    return new WorkerkitError(
+      "retry_budget_exhausted",
+      `${this.command.name} was not retried: the retry budget is spent`,
+      { cause: error },
+    );
+  }
+
+  #settled(ctx: AttemptContext): void {
+    if (!ctx.settle()) return;
+    this.#outstanding--;
+    if (this.#finished && this.#outstanding === 0) this.host.release(this.w);
+  }
+
+  /** Ends the dispatch once: the end event, and the slot if nothing is outstanding. */
+  #finish(error: unknown, ok = false, rejected = false): unknown {
+    this.#finished = true;
+    if (this.#outstanding === 0) this.host.release(this.w);
+    const following = this.following;
+    if (!following) return error;
+    const now = this.host.clock.now();
+    const e: CommandEndEvent = {
+      runtime: this.host.name,
+      worker: this.w.qualifiedName,
+      command: this.command.name,
+      dispatchId: this.dispatchId,
+      at: isoTime(now),
+      ok,
+      attempts: this.attempts,
+      durationMs: now - this.startedAt,
+    };
+    if (!ok) {
+      const failure = publicFailure(error, "command");
+      e.code = failure.code;
+      e.message = failure.message;
+      e.cause = error;
+      if (rejected) e.rejected = true;
+    }
+    following.end(e);
+    return error;
+  }
+}
+
+/** The context of one attempt; its signal is made only if the handler reads it. */
+class AttemptContext implements CommandContext {
+  readonly attempt: number;
+  readonly #run: CommandRun;
+  #controller: AbortController | undefined;
+  #abortReason: unknown;
+  #aborted = false;
+  #settled = false;
+  #unlink: (() => void) | undefined;
+  deadline: Deadline | undefined;
+  reject: ((reason: unknown) => void) | undefined;
+
+  constructor(run: CommandRun, attempt: number) {
+    this.#run = run;
+    this.attempt = attempt;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#abortReason);
+    }
+    return this.#controller.signal;
+  }
+
+  get drainSignal(): AbortSignal {
+    return this.#run.generation.drain.signal;
+  }
+
+  get worker(): WorkerHandle {
+    return this.#run.generation.handle;
+  }
+
+  get dispatchId(): string {
+    return this.#run.dispatchId;
+  }
+
+  /** Follows the caller's signal until the attempt settles. */
+  link(signal: AbortSignal): void {
+    if (signal.aborted) {
+      this.#abort(signal.reason, signal.reason);
+      return;
+    }
+    const onAbort = (): void => this.#abort(signal.reason, signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    this.#unlink = () => signal.removeEventListener("abort", onAbort);
+  }
+
+  /** The attempt's deadline passed. */
+  expire(): void {
+    this.deadline = undefined;
+    this.#abort(
+      new DOMException("deadline exceeded", "TimeoutError"),
+      new WorkerkitError(
+        "deadline_exceeded",
+        `command ${this.#run.command.name} exceeded its deadline`,
+      ),
+    );
+  }
+
+  /** Ends the attempt; false if it had already ended. */
+  settle(): boolean {
+    if (this.#settled) return false;
+    this.#settled = true;
+    if (this.deadline) this.#run.host.deadlines.cancel(this.deadline);
+    this.#unlink?.();
+    this.deadline = this.#unlink = this.reject = undefined;
+    return true;
+  }
+
+  #abort(signalReason: unknown, callerError: unknown): void {
+    if (this.#settled || this.#aborted) return;
+    this.#aborted = true;
+    this.#abortReason = signalReason;
+    this.#controller?.abort(signalReason);
+    const reject = this.reject;
+    if (this.deadline) this.#run.host.deadlines.cancel(this.deadline);
+    this.#unlink?.();
+    this.deadline = this.#unlink = undefined;
+    reject?.(callerError);
+  }
+}
