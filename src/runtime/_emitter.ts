@@ -136,6 +136,11 @@ export class Following<E> {
     this.#observation = observation;
   }
 
+  /** Whether the observer wraps the work: without a wrap, call it directly. */
+  get wraps(): boolean {
+    return typeof this.#observation?.wrap === "function";
+  }
+
   /**
    * Runs `fn` inside the observer's wrap, if any. A wrap that throws
    * without calling `fn` is bypassed; `fn`'s own throw propagates.
