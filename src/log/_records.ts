@@ -68,7 +68,7 @@ export function readinessRecord(
 export function failureRecord(
   e: FailureEvent,
   fields: Readonly<Record<string, unknown>>,
-  retry = false,
+  retry: boolean,
 ): LogRecordParts {
   const properties: Record<string, unknown> = {
     ...fields,
@@ -95,8 +95,8 @@ export function failureRecord(
 
 export function commandRecord(
   e: CommandEndEvent,
-  outcome: CommandOutcome,
   fields: Readonly<Record<string, unknown>>,
+  outcome: CommandOutcome,
 ): LogRecordParts {
   const properties: Record<string, unknown> = {
     ...fields,

@@ -188,15 +188,22 @@ export function logObserver(
   }
   const { level, fields } = checkOptions(options);
   const destination = new Destination(logger);
-  const write = (
+  /** Builds the record only when its logger takes the level. */
+  const write = <E, X>(
     runtime: string,
     worker: string | undefined,
     at: Level,
-    build: () => LogRecordParts,
+    build: (
+      e: E,
+      fields: Readonly<Record<string, unknown>>,
+      x: X,
+    ) => LogRecordParts,
+    e: E,
+    x: X,
   ): void => {
     const target = destination.logger(runtime, worker);
     if (destination.enabled(target, at)) {
-      destination.write(target, at, build());
+      destination.write(target, at, build(e, fields, x));
     }
   };
   // The last failed attempt of each dispatch in flight, until the next
@@ -210,15 +217,37 @@ export function logObserver(
       failure.runtime,
       failure.worker,
       "warn",
-      () => failureRecord(failure, fields, retrying),
+      failureRecord,
+      failure,
+      retrying,
     );
+  };
+  // One observation serves every dispatch (and one every check run): the
+  // end event says everything, so nothing is allocated per dispatch.
+  // No `wrap`: a retry is known from the attempt that follows it, and
+  // wrapping every handler would cost each dispatch more than its record.
+  const command: CommandObservation = {
+    end(e: CommandEndEvent): void {
+      if (failedAttempts.size > 0) settle(e);
+      const outcome = commandOutcome(e);
+      const at = outcome === "ok"
+        ? level
+        : outcome === "rejected" || e.code === "canceled"
+        ? "info"
+        : "error";
+      write(e.runtime, e.worker, at, commandRecord, e, outcome);
+    },
+  };
+  const check: CheckObservation = {
+    end: (e: CheckEndEvent): void =>
+      write(e.runtime, e.worker, checkLevel(e), checkRecord, e, undefined),
   };
 
   return {
     transition: (e: TransitionEvent): void =>
-      write(e.runtime, e.worker, level, () => transitionRecord(e, fields)),
+      write(e.runtime, e.worker, level, transitionRecord, e, undefined),
     readiness: (e: ReadinessEvent): void =>
-      write(e.runtime, e.worker, level, () => readinessRecord(e, fields)),
+      write(e.runtime, e.worker, level, readinessRecord, e, undefined),
     failure(e: FailureEvent): void {
       if (e.kind === "command" && e.dispatchId !== undefined) {
         // A second failed attempt proves the first one was retried.
@@ -226,26 +255,10 @@ export function logObserver(
         failedAttempts.set(e.dispatchId, e);
         return;
       }
-      write(e.runtime, e.worker, "error", () => failureRecord(e, fields));
+      write(e.runtime, e.worker, "error", failureRecord, e, false);
     },
-    // No `wrap`: a retry is known from the attempt that follows it, and
-    // wrapping every handler would cost each dispatch more than its record.
-    commandStart: (): CommandObservation => ({
-      end(e: CommandEndEvent): void {
-        if (failedAttempts.size > 0) settle(e);
-        const outcome = commandOutcome(e);
-        const at = outcome === "ok"
-          ? level
-          : outcome === "rejected" || e.code === "canceled"
-          ? "info"
-          : "error";
-        write(e.runtime, e.worker, at, () => commandRecord(e, outcome, fields));
-      },
-    }),
-    checkStart: (): CheckObservation => ({
-      end: (e: CheckEndEvent): void =>
-        write(e.runtime, e.worker, checkLevel(e), () => checkRecord(e, fields)),
-    }),
+    commandStart: (): CommandObservation => command,
+    checkStart: (): CheckObservation => check,
   };
 
   /**

@@ -16,7 +16,7 @@ import type {
   FailureEvent,
   Runtime,
 } from "../../mod.ts";
-import type { CommandOutcome } from "./_outcome.ts";
+import { type CommandOutcome, commandOutcome } from "./_outcome.ts";
 import {
   ATTR,
   DURATION_BUCKETS,
@@ -60,6 +60,15 @@ export class Instruments {
   #set: InstrumentSet | undefined;
   /** Runtimes this observer was attached to; a dropped runtime is dropped. */
   readonly #runtimes = new Set<WeakRef<Runtime>>();
+
+  /** Follows a dispatch that has no span worth ending: metrics only. */
+  readonly commandsOnly: { end(e: CommandEndEvent): void } = {
+    end: (e) => this.command(e, commandOutcome(e)),
+  };
+  /** Follows a check run that has no span worth ending: metrics only. */
+  readonly checksOnly: { end(e: CheckEndEvent): void } = {
+    end: (e) => this.check(e),
+  };
 
   constructor(provider: MeterProvider | undefined, statics: Attributes) {
     this.#fixed = provider;

@@ -318,6 +318,9 @@ function followCommand(
       [ATTR.dispatchId]: e.dispatchId,
     },
   });
+  // A span with nothing to record or propagate (the API's no-op span) is
+  // simply dropped: the shared observation only counts the dispatch.
+  if (!carriesContext(span)) return instruments.commandsOnly;
   const observation: CommandObservation = {
     end(end: CommandEndEvent): void {
       const outcome = commandOutcome(end);
@@ -330,7 +333,6 @@ function followCommand(
       instruments.command(end, outcome);
     },
   };
-  if (!carriesContext(span)) return observation;
   let inside: Context | undefined;
   let attempts = 0;
   observation.wrap = <T>(fn: () => T): T => {
@@ -362,6 +364,7 @@ function followCheck(
       [ATTR.check]: e.check,
     },
   }, ROOT_CONTEXT);
+  if (!carriesContext(span)) return instruments.checksOnly;
   const observation: CheckObservation = {
     end(end: CheckEndEvent): void {
       if (span.isRecording()) {
@@ -374,7 +377,6 @@ function followCheck(
       instruments.check(end);
     },
   };
-  if (!carriesContext(span)) return observation;
   const inside = trace.setSpan(ROOT_CONTEXT, span);
   observation.wrap = <T>(fn: () => T): T => context.with(inside, fn);
   return observation;
