@@ -210,6 +210,7 @@ const VARIANTS: Array<[string, string]> = [
   ["direct", "direct `await handler()`"],
   ["dispatch", "`dispatch`, default policy"],
   ["dispatchCapped", "`dispatch` + caps + no-op observer"],
+  ["dispatchObserved", "`dispatch` + an observer that does nothing"],
   ["dispatchLog", "`dispatch` + `logObserver` (null sink)"],
   ["dispatchOtel", "`dispatch` + `otelObserver` (API, no SDK)"],
   ["cockatiel", "cockatiel retry+timeout+bulkhead"],
@@ -376,6 +377,18 @@ function targetsTable(columns: Column[]): string {
         return mark(ok, `${fmt(r.dispatch!.ns)} vs ${fmt(r.cockatiel!.ns)} ns`);
       },
     ),
+    runtimeRow(columns, "`otelObserver` (API, no SDK) ≤ 2x dispatch", (c) => {
+      const r = c.dispatch?.results;
+      if (!r?.dispatchOtel) return "—";
+      const x = r.dispatchOtel.ns / r.dispatch!.ns;
+      return mark(x <= 2, `×${fmt(x, 2)}`);
+    }),
+    runtimeRow(columns, "`logObserver` (null sink) ≤ 1.5x dispatch", (c) => {
+      const r = c.dispatch?.results;
+      if (!r?.dispatchLog) return "—";
+      const x = r.dispatchLog.ns / r.dispatch!.ns;
+      return mark(x <= 1.5, `×${fmt(x, 2)}`);
+    }),
     runtimeRow(
       columns,
       "no retained heap growth, no listener/timer leak",

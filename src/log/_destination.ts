@@ -1,4 +1,5 @@
-import type { Level, LogRecordParts } from "./_records.ts";
+import type { Level } from "./_records.ts";
+import type { Template } from "./_templates.ts";
 
 /** The four methods every supported logger has. */
 export interface LevelMethods {
@@ -71,19 +72,24 @@ export class Destination {
    * Calls the logger's method for `level` (or `info`), looked up at each
    * call so a logger patched later is honoured; never throws.
    */
-  write(logger: LevelMethods, level: Level, record: LogRecordParts): void {
+  write(
+    logger: LevelMethods,
+    level: Level,
+    template: Template,
+    properties: Record<string, unknown>,
+  ): void {
     try {
       let method: unknown = logger[level];
       if (typeof method !== "function") method = logger.info;
       if (typeof method !== "function") return;
       const message = this.#categories
-        ? record.template.text
-        : record.template.render(record.properties);
+        ? template.text
+        : template.render(properties);
       ignoreRejection(
         (method as (m: string, p: Record<string, unknown>) => unknown).call(
           logger,
           message,
-          record.properties,
+          properties,
         ),
       );
     } catch {

@@ -25,7 +25,7 @@ export interface LogRecordParts {
  */
 export function transitionRecord(
   e: TransitionEvent,
-  fields: Readonly<Record<string, unknown>>,
+  fields: Readonly<Record<string, unknown>> | undefined,
 ): LogRecordParts {
   const properties: Record<string, unknown> = {
     ...fields,
@@ -48,7 +48,7 @@ export function transitionRecord(
 
 export function readinessRecord(
   e: ReadinessEvent,
-  fields: Readonly<Record<string, unknown>>,
+  fields: Readonly<Record<string, unknown>> | undefined,
 ): LogRecordParts {
   const properties: Record<string, unknown> = {
     ...fields,
@@ -67,7 +67,7 @@ export function readinessRecord(
 /** A failure; `retry` for a command attempt that is being retried. */
 export function failureRecord(
   e: FailureEvent,
-  fields: Readonly<Record<string, unknown>>,
+  fields: Readonly<Record<string, unknown>> | undefined,
   retry: boolean,
 ): LogRecordParts {
   const properties: Record<string, unknown> = {
@@ -93,30 +93,49 @@ export function failureRecord(
   return { template, properties };
 }
 
-export function commandRecord(
+/** A dispatch's properties; the hot path, so no record wrapper. */
+export function commandProperties(
   e: CommandEndEvent,
-  fields: Readonly<Record<string, unknown>>,
+  fields: Readonly<Record<string, unknown>> | undefined,
   outcome: CommandOutcome,
-): LogRecordParts {
-  const properties: Record<string, unknown> = {
-    ...fields,
-    event: "workerkit.command",
-    runtime: e.runtime,
-    worker: e.worker,
-    command: e.command,
-    dispatchId: e.dispatchId,
-    outcome,
-    ok: e.ok,
-    attempts: e.attempts,
-    durationMs: roundMs(e.durationMs),
-  };
-  if (e.code !== undefined) properties.code = e.code;
-  if (e.message !== undefined) properties.failureMessage = e.message;
-  properties.at = e.at;
-  return { template: commandTemplate(e, outcome), properties };
+): Record<string, unknown> {
+  // One literal per shape: the record of a successful dispatch is built
+  // on every dispatch, so it must not grow key by key.
+  const properties: Record<string, unknown> = e.code === undefined
+    ? {
+      event: "workerkit.command",
+      runtime: e.runtime,
+      worker: e.worker,
+      command: e.command,
+      dispatchId: e.dispatchId,
+      outcome,
+      ok: e.ok,
+      attempts: e.attempts,
+      durationMs: roundMs(e.durationMs),
+      at: e.at,
+    }
+    : {
+      event: "workerkit.command",
+      runtime: e.runtime,
+      worker: e.worker,
+      command: e.command,
+      dispatchId: e.dispatchId,
+      outcome,
+      ok: e.ok,
+      attempts: e.attempts,
+      durationMs: roundMs(e.durationMs),
+      code: e.code,
+      failureMessage: e.message,
+      at: e.at,
+    };
+  return fields === undefined ? properties : { ...fields, ...properties };
 }
 
-function commandTemplate(e: CommandEndEvent, outcome: CommandOutcome) {
+/** The message template of a dispatch's record. */
+export function commandTemplate(
+  e: CommandEndEvent,
+  outcome: CommandOutcome,
+): Template {
   if (outcome === "ok") {
     return e.attempts > 1
       ? TEMPLATES.commandOkAfterRetries
@@ -134,7 +153,7 @@ function commandTemplate(e: CommandEndEvent, outcome: CommandOutcome) {
 
 export function checkRecord(
   e: CheckEndEvent,
-  fields: Readonly<Record<string, unknown>>,
+  fields: Readonly<Record<string, unknown>> | undefined,
 ): LogRecordParts {
   const properties: Record<string, unknown> = {
     ...fields,

@@ -13,7 +13,8 @@ import { Destination } from "./_destination.ts";
 import { commandOutcome } from "./_outcome.ts";
 import {
   checkRecord,
-  commandRecord,
+  commandProperties,
+  commandTemplate,
   failureRecord,
   type Level,
   type LogRecordParts,
@@ -195,16 +196,16 @@ export function logObserver(
     at: Level,
     build: (
       e: E,
-      fields: Readonly<Record<string, unknown>>,
+      fields: Readonly<Record<string, unknown>> | undefined,
       x: X,
     ) => LogRecordParts,
     e: E,
     x: X,
   ): void => {
     const target = destination.logger(runtime, worker);
-    if (destination.enabled(target, at)) {
-      destination.write(target, at, build(e, fields, x));
-    }
+    if (!destination.enabled(target, at)) return;
+    const record = build(e, fields, x);
+    destination.write(target, at, record.template, record.properties);
   };
   // The last failed attempt of each dispatch in flight, until the next
   // attempt (a retry) or the end (the dispatch's own record) consumes it.
@@ -235,7 +236,14 @@ export function logObserver(
         : outcome === "rejected" || e.code === "canceled"
         ? "info"
         : "error";
-      write(e.runtime, e.worker, at, commandRecord, e, outcome);
+      const target = destination.logger(e.runtime, e.worker);
+      if (!destination.enabled(target, at)) return;
+      destination.write(
+        target,
+        at,
+        commandTemplate(e, outcome),
+        commandProperties(e, fields, outcome),
+      );
     },
   };
   const check: CheckObservation = {
@@ -290,7 +298,7 @@ function checkLevel(e: CheckEndEvent): Level {
 
 function checkOptions(
   options: LogObserverOptions,
-): { level: Level; fields: Readonly<Record<string, unknown>> } {
+): { level: Level; fields: Readonly<Record<string, unknown>> | undefined } {
   if (options === null || typeof options !== "object") {
     throw invalid("logObserver() options must be an object");
   }
@@ -307,7 +315,12 @@ function checkOptions(
   if (fields === null || typeof fields !== "object") {
     throw invalid("fields must be an object");
   }
-  return { level, fields: { ...fields } };
+  // No fields: nothing to merge into each record.
+  const copy = { ...fields };
+  return {
+    level,
+    fields: Object.keys(copy).length === 0 ? undefined : copy,
+  };
 }
 
 function invalid(message: string): WorkerkitError {

@@ -5,6 +5,7 @@ import {
   INVALID_SPAN_CONTEXT,
   isSpanContextValid,
   type MeterProvider,
+  ProxyTracerProvider,
   ROOT_CONTEXT,
   type Span,
   SpanKind,
@@ -223,6 +224,7 @@ export function otelObserver(options: OtelObserverOptions = {}): Observer {
   const fixed = checkOptions(options);
   const tracerProvider = options.tracerProvider ?? trace.getTracerProvider();
   const tracer = tracerProvider.getTracer(SCOPE, VERSION) as Tracer;
+  const tracing = tracingTest(tracerProvider);
   const instruments = new Instruments(
     options.meterProvider as MeterProvider | undefined,
     fixed,
@@ -266,12 +268,28 @@ export function otelObserver(options: OtelObserverOptions = {}): Observer {
       span.addEvent(SPAN.failure, attributes);
     },
     commandStart(e: CommandStartEvent): CommandObservation {
+      if (!tracing()) return instruments.commandsOnly;
       return followCommand(tracer, instruments, fixed, e);
     },
     checkStart(e: CheckStartEvent): CheckObservation {
+      if (!tracing()) return instruments.checksOnly;
       return followCheck(tracer, instruments, fixed, e);
     },
   };
+}
+
+/** The API's own no-op provider, which a proxy delegates to until an SDK is set. */
+const NOOP_TRACER_PROVIDER: unknown = new ProxyTracerProvider().getDelegate();
+
+/**
+ * Whether spans may be recorded: false only while the provider is the API's
+ * proxy with no SDK behind it (its spans would record nothing, and the
+ * context they would carry is the caller's, which stays active anyway).
+ * Asked at each dispatch, so an SDK registered later is used at once.
+ */
+function tracingTest(provider: TracerProviderLike): () => boolean {
+  if (!(provider instanceof ProxyTracerProvider)) return () => true;
+  return () => provider.getDelegate() !== NOOP_TRACER_PROVIDER;
 }
 
 function checkOptions(options: OtelObserverOptions): Attributes {
@@ -308,7 +326,7 @@ function followCommand(
   fixed: Attributes,
   e: CommandStartEvent,
 ): CommandObservation {
-  const span = tracer.startSpan(`${SPAN.command} ${e.command}`, {
+  const span = tracer.startSpan(spanName(e.command), {
     kind: SpanKind.INTERNAL,
     attributes: {
       ...fixed,
@@ -380,6 +398,19 @@ function followCheck(
   const inside = trace.setSpan(ROOT_CONTEXT, span);
   observation.wrap = <T>(fn: () => T): T => context.with(inside, fn);
   return observation;
+}
+
+const SPAN_NAMES = new Map<string, string>();
+
+/** `workerkit.command <name>`, made once per command name. */
+function spanName(command: string): string {
+  let name = SPAN_NAMES.get(command);
+  if (name === undefined) {
+    name = `${SPAN.command} ${command}`;
+    // Command names are registered, so the map is bounded by the app.
+    SPAN_NAMES.set(command, name);
+  }
+  return name;
 }
 
 /**
