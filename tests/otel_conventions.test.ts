@@ -245,7 +245,7 @@ test("a command dispatched over HTTP continues the caller's trace (traceparent, 
   });
 });
 
-test("without an SDK nothing is built: no span context to enter, no metric point", async () => {
+test("without an SDK nothing is built: no span context to enter, no metric point", () => {
   const observer = otelObserver({
     tracerProvider: new ProxyTracerProvider(),
     meterProvider: { getMeter: () => createNoopMeter() },
