@@ -4,6 +4,7 @@ import { configure, getLogger, type LogRecord, reset } from "@logtape/logtape";
 import {
   attempts,
   checkLoop,
+  CommandRejection,
   constant,
   OperationalFailure,
   OpsCommandError,
@@ -623,6 +624,15 @@ test("levels by outcome: refusals, handler rejections and cancels at info, retri
           });
         },
       },
+      {
+        name: "void",
+        handler: () => {
+          throw new CommandRejection({
+            code: "already_paid",
+            message: "a paid invoice cannot be voided",
+          });
+        },
+      },
       { name: "wait", handler: () => hold.promise },
       {
         name: "slow",
@@ -636,6 +646,7 @@ test("levels by outcome: refusals, handler rejections and cancels at info, retri
   await runtime.start("jobs");
   records.length = 0;
   await runtime.dispatch({ worker: "jobs", name: "rebuild" }).catch(() => {});
+  await runtime.dispatch({ worker: "jobs", name: "void" }).catch(() => {});
   const caller = new AbortController();
   const waiting = runtime.dispatch({ worker: "jobs", name: "wait" }, {
     signal: caller.signal,
@@ -664,6 +675,7 @@ test("levels by outcome: refusals, handler rejections and cancels at info, retri
   ).map(([level, message]) => `${level} ${message}`);
   assert.deepEqual(commands, [
     "info billing/jobs rebuild rejected: a rebuild is running (busy)",
+    "info billing/jobs void rejected: a paid invoice cannot be voided (already_paid)",
     "info billing/jobs wait canceled (canceled)",
     "error billing/jobs wait failed after 1 attempt(s): deadline exceeded (deadline_exceeded)",
     "warn billing/jobs slow attempt 1 failed (command_failed); retrying",

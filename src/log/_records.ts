@@ -99,35 +99,22 @@ export function commandProperties(
   fields: Readonly<Record<string, unknown>> | undefined,
   outcome: CommandOutcome,
 ): Record<string, unknown> {
-  // One literal per shape: the record of a successful dispatch is built
-  // on every dispatch, so it must not grow key by key.
-  const properties: Record<string, unknown> = e.code === undefined
-    ? {
-      event: "workerkit.command",
-      runtime: e.runtime,
-      worker: e.worker,
-      command: e.command,
-      dispatchId: e.dispatchId,
-      outcome,
-      ok: e.ok,
-      attempts: e.attempts,
-      durationMs: roundMs(e.durationMs),
-      at: e.at,
-    }
-    : {
-      event: "workerkit.command",
-      runtime: e.runtime,
-      worker: e.worker,
-      command: e.command,
-      dispatchId: e.dispatchId,
-      outcome,
-      ok: e.ok,
-      attempts: e.attempts,
-      durationMs: roundMs(e.durationMs),
-      code: e.code,
-      failureMessage: e.message,
-      at: e.at,
-    };
+  // One literal: the record of a successful dispatch is built on every
+  // dispatch, so it must not grow key by key (a failure's may).
+  const properties: Record<string, unknown> = {
+    event: "workerkit.command",
+    runtime: e.runtime,
+    worker: e.worker,
+    command: e.command,
+    dispatchId: e.dispatchId,
+    outcome,
+    ok: e.ok,
+    attempts: e.attempts,
+    durationMs: roundMs(e.durationMs),
+    at: e.at,
+  };
+  if (e.code !== undefined) properties.code = e.code;
+  if (e.message !== undefined) properties.failureMessage = e.message;
   return fields === undefined ? properties : { ...fields, ...properties };
 }
 

@@ -1,19 +1,16 @@
 import { type CommandEndEvent, OpsCommandError } from "../../mod.ts";
 
-/** What a dispatch came to, as spans and metrics name it (the same words as the logs'). */
+/** `workerkit.outcome` of a dispatch. */
 export type CommandOutcome = "ok" | "error" | "rejected";
 
 /**
- * `"rejected"` when the dispatch ended by the caller's fault or was
- * refused: at admission (no attempt made), by the payload schema or a
- * `CommandRejection` (`rejected: true`), or by an `OpsCommandError` of
- * kind `rejected` (HTTP 409). The cause is only tested for its class,
- * never read for text.
+ * `rejected` for a refusal at admission, a `CommandRejection` or invalid
+ * payload (`rejected: true`) and an ops rejection (409); the same rule as
+ * the log adapter's, which this layer may not import.
  */
 export function commandOutcome(e: CommandEndEvent): CommandOutcome {
   if (e.ok) return "ok";
-  if (e.attempts === 0 || e.rejected === true) return "rejected";
-  return OpsCommandError.rejectionIn(e.cause) === undefined
-    ? "error"
-    : "rejected";
+  const refused = e.attempts === 0 || e.rejected === true ||
+    OpsCommandError.rejectionIn(e.cause) !== undefined;
+  return refused ? "rejected" : "error";
 }
