@@ -377,18 +377,18 @@ function targetsTable(columns: Column[]): string {
         return mark(ok, `${fmt(r.dispatch!.ns)} vs ${fmt(r.cockatiel!.ns)} ns`);
       },
     ),
-    runtimeRow(columns, "`otelObserver` (API, no SDK) ≤ 2x dispatch", (c) => {
-      const r = c.dispatch?.results;
-      if (!r?.dispatchOtel) return "—";
-      const x = r.dispatchOtel.ns / r.dispatch!.ns;
-      return mark(x <= 2, `×${fmt(x, 2)}`);
-    }),
-    runtimeRow(columns, "`logObserver` (null sink) ≤ 1.5x dispatch", (c) => {
-      const r = c.dispatch?.results;
-      if (!r?.dispatchLog) return "—";
-      const x = r.dispatchLog.ns / r.dispatch!.ns;
-      return mark(x <= 1.5, `×${fmt(x, 2)}`);
-    }),
+    // Observer overhead as a ratio of the fastest rounds: the least
+    // disturbed by load from elsewhere on a shared machine.
+    runtimeRow(
+      columns,
+      "`otelObserver` (API, no SDK) ≤ 2x dispatch (fastest rounds)",
+      (c) => observerTarget(c, "dispatchOtel", 2),
+    ),
+    runtimeRow(
+      columns,
+      "`logObserver` (null sink) ≤ 1.5x dispatch (fastest rounds)",
+      (c) => observerTarget(c, "dispatchLog", 1.5),
+    ),
     runtimeRow(
       columns,
       "no retained heap growth, no listener/timer leak",
@@ -420,6 +420,15 @@ function targetsTable(columns: Column[]): string {
       return r ? mark(r.ok, `${r.lost} lost`) : "—";
     }),
   ].filter((row) => row !== "").join("\n");
+}
+
+/** `✔ ×1.42` when the variant costs at most `limit` times plain dispatch. */
+function observerTarget(c: Column, variant: string, limit: number): string {
+  const r = c.dispatch?.results;
+  const observed = r?.[variant];
+  if (!r || !observed) return "—";
+  const x = observed.nsMin / r.dispatch!.nsMin;
+  return mark(x <= limit, `×${fmt(x, 2)}`);
 }
 
 /** A row with one cell per runtime; empty when no runtime has a value. */
