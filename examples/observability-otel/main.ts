@@ -105,11 +105,11 @@ runtime.register({
   worker: checkLoop({
     name: "database",
     check: () =>
-      tracer.startActiveSpan("db.ping", (span) => {
+      Promise.resolve(tracer.startActiveSpan("db.ping", (span) => {
         span.end();
         checked = true;
         return { ready: true };
-      }),
+      })),
   }, { interval: 60_000 }),
 });
 // Registered, never started: the worker count says so.
