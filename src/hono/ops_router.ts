@@ -95,8 +95,9 @@ const PAYLOAD_TOO_LARGE = requestFailure(
  * are given, an option is unknown (the message names it) or has the wrong
  * type, `prefix` is not a path like `/admin`, `bodyLimit` or
  * `maxEventStreams` is not a whole number >= 1, `timeout` or
- * `lifecycleTimeout` is not a number of ms in (0, 2^31 − 1] or
- * `heartbeatInterval` not one in [1, 2^31 − 1].
+ * `lifecycleTimeout` is not a number of ms in (0, 2^31 − 1],
+ * `heartbeatInterval` not one in [1, 2^31 − 1], or `metrics` is not a
+ * `PrometheusExporter` or is given without auth.
  *
  * @example Probes and a bearer-protected admin API on a runtime
  * ```ts
