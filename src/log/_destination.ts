@@ -56,6 +56,11 @@ export class Destination {
     return child;
   }
 
+  /** Whether loggers render messages themselves (LogTape's do). */
+  get templated(): boolean {
+    return this.#categories;
+  }
+
   /** False only when a category logger says the level is off. */
   enabled(logger: LevelMethods, level: Level): boolean {
     if (!this.#categories) return true;
@@ -77,6 +82,7 @@ export class Destination {
     level: Level,
     template: Template,
     properties: Record<string, unknown>,
+    rendered?: string,
   ): void {
     try {
       let method: unknown = logger[level];
@@ -84,7 +90,7 @@ export class Destination {
       if (typeof method !== "function") return;
       const message = this.#categories
         ? template.text
-        : template.render(properties);
+        : rendered ?? template.render(properties);
       ignoreRejection(
         (method as (m: string, p: Record<string, unknown>) => unknown).call(
           logger,

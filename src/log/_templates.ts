@@ -10,6 +10,48 @@ export interface Template {
   render(properties: Readonly<Record<string, unknown>>): string;
 }
 
+/** The most messages a {@linkcode MessageCache} keeps before starting over. */
+const CACHE_LIMIT = 4_096;
+
+/**
+ * Rendered messages of a template whose placeholders are registered names
+ * only (worker and command), kept by those names: the record of every
+ * successful dispatch would otherwise build the same string again.
+ */
+export class MessageCache {
+  readonly #template: Template;
+  readonly #messages = new Map<string, Map<string, string>>();
+  #size = 0;
+
+  constructor(template: Template) {
+    this.#template = template;
+  }
+
+  /** The message for `worker` and `command`, rendered from `properties` once. */
+  get(
+    worker: string,
+    command: string,
+    properties: Readonly<Record<string, unknown>>,
+  ): string {
+    let byCommand = this.#messages.get(worker);
+    const known = byCommand?.get(command);
+    if (known !== undefined) return known;
+    if (this.#size >= CACHE_LIMIT) {
+      this.#messages.clear();
+      this.#size = 0;
+      byCommand = undefined;
+    }
+    if (byCommand === undefined) {
+      byCommand = new Map();
+      this.#messages.set(worker, byCommand);
+    }
+    const message = this.#template.render(properties);
+    byCommand.set(command, message);
+    this.#size++;
+    return message;
+  }
+}
+
 const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 /** Compiles `text` into literal parts and property names, alternating. */

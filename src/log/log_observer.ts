@@ -10,6 +10,7 @@ import {
   WorkerkitError,
 } from "../../mod.ts";
 import { Destination } from "./_destination.ts";
+import { MessageCache, TEMPLATES } from "./_templates.ts";
 import { commandOutcome } from "./_outcome.ts";
 import {
   checkRecord,
@@ -189,6 +190,7 @@ export function logObserver(
   }
   const { level, fields } = checkOptions(options);
   const destination = new Destination(logger);
+  const okMessages = new MessageCache(TEMPLATES.commandOk);
   /** Builds the record only when its logger takes the level. */
   const write = <E, X>(
     runtime: string,
@@ -238,12 +240,14 @@ export function logObserver(
         : "error";
       const target = destination.logger(e.runtime, e.worker);
       if (!destination.enabled(target, at)) return;
-      destination.write(
-        target,
-        at,
-        commandTemplate(e, outcome),
-        commandProperties(e, fields, outcome),
-      );
+      const template = commandTemplate(e, outcome);
+      const properties = commandProperties(e, fields, outcome);
+      // The hot path: the same message for every plain success.
+      const rendered =
+        template === TEMPLATES.commandOk && !destination.templated
+          ? okMessages.get(e.worker, e.command, properties)
+          : undefined;
+      destination.write(target, at, template, properties, rendered);
     },
   };
   const check: CheckObservation = {
