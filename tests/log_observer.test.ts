@@ -443,6 +443,15 @@ test("logObserver writes to the real console: message and properties", async () 
       at: AT,
     },
   ]]);
+  // Successes of the same command share one message, rendered once.
+  const oks = calls.filter(([, args]) =>
+    (args[1] as { outcome?: string }).outcome === "ok"
+  ).map(([, args]) => args[0]);
+  assert.deepEqual(oks, [
+    "billing/prices ok ok",
+    "billing/prices flaky ok after 2 attempts",
+    "billing/prices hold ok",
+  ]);
   assert.ok(
     calls.some(([level, args]) =>
       level === "error" &&
