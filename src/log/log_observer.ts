@@ -191,6 +191,7 @@ export function logObserver(
   const { level, fields } = checkOptions(options);
   const destination = new Destination(logger);
   const okMessages = new MessageCache(TEMPLATES.commandOk);
+  const templated = destination.templated;
   /** Builds the record only when its logger takes the level. */
   const write = <E, X>(
     runtime: string,
@@ -232,22 +233,31 @@ export function logObserver(
   const command: CommandObservation = {
     end(e: CommandEndEvent): void {
       if (failedAttempts.size > 0) settle(e);
-      const outcome = commandOutcome(e);
+      const outcome = e.ok ? "ok" : commandOutcome(e);
       const at = outcome === "ok"
         ? level
         : outcome === "rejected" || e.code === "canceled"
         ? "info"
         : "error";
-      const target = destination.logger(e.runtime, e.worker);
-      if (!destination.enabled(target, at)) return;
       const template = commandTemplate(e, outcome);
+      if (templated) {
+        const target = destination.logger(e.runtime, e.worker);
+        if (!destination.enabled(target, at)) return;
+        destination.write(
+          target,
+          at,
+          template,
+          commandProperties(e, fields, outcome),
+        );
+        return;
+      }
+      // The hot path: a plain logger, and the same message for every
+      // success of a command.
       const properties = commandProperties(e, fields, outcome);
-      // The hot path: the same message for every plain success.
-      const rendered =
-        template === TEMPLATES.commandOk && !destination.templated
-          ? okMessages.get(e.worker, e.command, properties)
-          : undefined;
-      destination.write(target, at, template, properties, rendered);
+      const rendered = template === TEMPLATES.commandOk
+        ? okMessages.get(e.worker, e.command, properties)
+        : undefined;
+      destination.write(logger, at, template, properties, rendered);
     },
   };
   const check: CheckObservation = {
