@@ -98,7 +98,7 @@ function statusCounts(runtime: Runtime): Record<string, number> {
   return counts;
 }
 
-test("workerkit.worker.count always equals the per-state counts of status(): never-started workers counted, unregistered ones gone", async () => {
+test("regression (issue 12, item 16): workerkit.worker.count always equals the per-state counts of status(): never-started workers counted, unregistered ones gone", async () => {
   await withTelemetry(async ({ meterProvider, collect }) => {
     const runtime = new Runtime({
       name: "billing",
