@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import {
   createNoopMeter,
+  metrics,
   propagation,
   ProxyTracerProvider,
   trace,
@@ -128,6 +129,23 @@ test("regression (issue 12, item 16): workerkit.worker.count always equals the p
     );
     await runtime.shutdown();
     assert.deepEqual(await workerCount(collect, "billing"), { stopped: 1 });
+  });
+});
+
+test("a global SDK set after the runtime started gets the worker count at the next transition, with no dispatch", async () => {
+  await withTelemetry(async ({ meterProvider, collect }) => {
+    const runtime = new Runtime({ name: "billing", observer: otelObserver() });
+    runtime.register({ name: "a", worker: idle });
+    runtime.register({ name: "b", worker: idle });
+    await runtime.start("a");
+    metrics.setGlobalMeterProvider(meterProvider);
+    try {
+      await runtime.start("b");
+      assert.deepEqual(await workerCount(collect, "billing"), { running: 2 });
+      await runtime.shutdown();
+    } finally {
+      metrics.disable();
+    }
   });
 });
 

@@ -81,6 +81,15 @@ export class Instruments {
     this.#current();
   }
 
+  /**
+   * Registers the worker count with the current provider if it changed (a
+   * global SDK set after the observer was made): transitions call it, so
+   * the count appears even before any dispatch is recorded.
+   */
+  follow(): void {
+    this.#current();
+  }
+
   command(e: CommandEndEvent, outcome: CommandOutcome): void {
     const set = this.#current();
     if (set.noop) return;

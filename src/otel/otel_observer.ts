@@ -235,6 +235,7 @@ export function otelObserver(options: OtelObserverOptions = {}): Observer {
       instruments.attach(runtime);
     },
     transition(e: TransitionEvent): void {
+      instruments.follow();
       const span = activeRecording();
       if (span !== undefined) {
         span.addEvent(SPAN.transition, transitionAttributes(e));
