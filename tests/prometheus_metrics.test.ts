@@ -1,4 +1,4 @@
-// The Prometheus route: GET {prefix}/metrics behind the router's auth, and
+// The Prometheus route: GET /metrics behind the router's auth, and
 // metricsRouter() for an internal port, both answering from the same
 // OpenTelemetry instruments through @opentelemetry/exporter-prometheus.
 // Every scrape is validated by Prometheus' own `promtool check metrics`
@@ -114,13 +114,13 @@ async function metered() {
   return { exporter, meterProvider, runtime };
 }
 
-test("GET {prefix}/metrics answers the Prometheus text format from the OTel instruments, behind auth, valid for promtool, with no secret", async () => {
+test("GET /metrics answers the Prometheus text format from the OTel instruments, behind auth, valid for promtool, with no secret", async () => {
   const { exporter, meterProvider, runtime } = await metered();
   try {
     runtime.register({ name: "late", worker: { start() {}, stop() {} } });
     const app = opsRouter({ runtime, metrics: exporter, auth });
-    assert.equal((await app.request("/admin/metrics")).status, 401);
-    const response = await app.request("/admin/metrics", {
+    assert.equal((await app.request("/metrics")).status, 401);
+    const response = await app.request("/metrics", {
       headers: { authorization: `Bearer ${TOKEN}` },
     });
     assert.equal(response.status, 200);
@@ -223,7 +223,7 @@ test("a failed collection answers 500 with fixed text, never the exporter's erro
     metrics: unbound,
     auth,
   });
-  const response = await app.request("/admin/metrics", {
+  const response = await app.request("/metrics", {
     headers: { authorization: `Bearer ${TOKEN}` },
   });
   assert.equal(response.status, 500);

@@ -59,7 +59,7 @@ const COLLECTION_TIMEOUT = requestFailure(
  *
  * @internal
  * @param app The router.
- * @param path Where the route lives, e.g. `/admin/metrics`.
+ * @param path Where the route lives, `/metrics`.
  * @param exporter The Prometheus exporter.
  * @returns Nothing.
  * @throws Never.

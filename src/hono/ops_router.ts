@@ -44,7 +44,7 @@ const PAYLOAD_TOO_LARGE = requestFailure(
  * | `POST {prefix}/workers/{start,drain,stop}` | `lifecycle: true` | body `{ worker }` → 200 `{ worker: WorkerSnapshot }` |
  * | `POST {prefix}/runtime/{start,drain,stop}` | `lifecycle: true` | empty body or `{}`, declared `application/json` → 200 `{ runtime: RuntimeStatus }` |
  * | `GET {prefix}` | `dashboard: true`, no auth | the live ops page: an HTML shell with no data, strict CSP |
- * | `GET {prefix}/metrics` | `metrics: exporter` | Prometheus text format from the OpenTelemetry instruments (`@opentelemetry/exporter-prometheus`) |
+ * | `GET /metrics` | `metrics: exporter` | Prometheus text format from the OpenTelemetry instruments (`@opentelemetry/exporter-prometheus`) |
  * | `GET {prefix}/events` | `dashboard: true` | Server-Sent Events: `snapshot`, then the runtime's events (public fields), `: ping` heartbeats; 429 `too_many_streams` past `maxEventStreams` |
  *
  * Every answer on these paths is JSON with `Cache-Control: no-store`,
@@ -187,7 +187,10 @@ export function opsRouter(options: OpsRouterOptions): Hono {
   if (settings.lifecycle) mountLifecycle(app, settings, runtime!);
   if (settings.dashboard) mountEventStream(app, settings, runtime!);
   if (settings.metrics) {
-    mountMetrics(app, `${prefix}/metrics`, settings.metrics);
+    // At the root, where scrapers look (like `/livez`), but behind auth
+    // like the prefix: the router's `auth` decides who may scrape.
+    if (guard !== undefined) app.use("/metrics", guard);
+    mountMetrics(app, "/metrics", settings.metrics);
   }
 
   // Last: JSON 405 / 404 for whatever no route above took.

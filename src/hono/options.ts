@@ -101,7 +101,7 @@ export interface OpsRouterOptions {
    */
   dashboard?: boolean;
   /**
-   * Enables `GET {prefix}/metrics`: the Prometheus text format, collected
+   * Enables `GET /metrics` (at the root, like `/livez`, behind `auth`): the Prometheus text format, collected
    * on each scrape from a `PrometheusExporter`
    * (`@opentelemetry/exporter-prometheus`, made with `preventServerStart:
    * true` and registered as a reader of the `MeterProvider` that
