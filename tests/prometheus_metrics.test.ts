@@ -10,7 +10,6 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
-import { serve } from "@hono/node-server";
 import {
   checkLoop,
   OperationalFailure,
@@ -19,6 +18,7 @@ import {
 } from "../mod.ts";
 import { metricsRouter, opsRouter } from "../src/hono/mod.ts";
 import { otelObserver } from "../src/otel/mod.ts";
+import { withServer } from "./_support/serve.ts";
 import { assertNoUnhandled } from "./_support/unhandled.ts";
 import { until } from "./_support/workers.ts";
 
@@ -164,25 +164,20 @@ test("GET /metrics answers the Prometheus text format from the OTel instruments,
 
 test("metricsRouter() serves /metrics without auth on a real internal port", async () => {
   const { exporter, meterProvider, runtime } = await metered();
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve(
-      { fetch: metricsRouter(exporter).fetch, port: 0, hostname: "127.0.0.1" },
-      () => resolve(s),
-    );
-  });
   try {
-    const { port } = server.address() as { port: number };
-    const response = await fetch(`http://127.0.0.1:${port}/metrics`);
-    assert.equal(response.status, 200);
-    const text = await response.text();
-    assert.doesNotMatch(text, new RegExp(SECRET));
-    assert.match(text, /^workerkit_command_dispatches_total\{/m);
-    checkMetrics(text);
-    const other = await fetch(`http://127.0.0.1:${port}/admin/components`);
-    assert.equal(other.status, 404);
-    await other.body?.cancel();
+    // This runtime's own server (the serve entry), as a service would run it.
+    await withServer(metricsRouter(exporter).fetch, async (url) => {
+      const response = await fetch(new URL("/metrics", url));
+      assert.equal(response.status, 200);
+      const text = await response.text();
+      assert.doesNotMatch(text, new RegExp(SECRET));
+      assert.match(text, /^workerkit_command_dispatches_total\{/m);
+      checkMetrics(text);
+      const other = await fetch(new URL("/admin/components", url));
+      assert.equal(other.status, 404);
+      await other.body?.cancel();
+    });
   } finally {
-    await new Promise((resolve) => server.close(resolve));
     await runtime.shutdown();
     await meterProvider.shutdown();
   }
