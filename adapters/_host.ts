@@ -1,4 +1,4 @@
-// Where the adapters and the serve entry reach process signals, exit and
+// The host process as the adapters and the serve entry reach it: signals, exit and
 // the environment: the `Deno` global on Deno, the `process` global on Node
 // and Bun. Globals, not `node:` imports, so the serve entry can hold both
 // without loading another runtime's modules.
