@@ -12,6 +12,9 @@
  *   deno task test                    all runtimes and the browser phase, all files
  *   deno task test deno bun           only these runtimes ("node" = node22 + node24)
  *   deno task test browser            only the browser phase
+ *   deno task test infra              only the infra phases (tools/_infra_phase.ts:
+ *                                     real Redis and PostgreSQL; infra-deno,
+ *                                     infra-node24, infra-bun)
  *   deno task test --runtime=node22   the same, as a flag (comma-separated)
  *   deno task test --filter=retry     only files whose path contains "retry"
  *
@@ -28,6 +31,12 @@
  */
 import { fileURLToPath } from "node:url";
 import { delimiter, join, relative } from "node:path";
+import {
+  INFRA_ALIAS,
+  infraPhases,
+  infraTestFiles,
+  prepareInfra,
+} from "./_infra_phase.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = (path: string) => join(root, "node_modules", path);
@@ -46,6 +55,8 @@ interface Runtime {
   exe: string;
   /** Runs `tests/browser/` (with Chromium) instead of the rest of `tests/`. */
   browser?: boolean;
+  /** Runs `tests/_infra/` (real Redis and PostgreSQL): tools/_infra_phase.ts. */
+  infra?: boolean;
   args(files: string[]): string[];
   /** Reads the runtime's own closing totals; undefined when absent. */
   parse(output: string): Counts | undefined;
@@ -114,11 +125,12 @@ const RUNTIMES: Runtime[] = [
   },
   { ...nodeRuntime("browser", "node24"), browser: true },
 ];
+RUNTIMES.push(...infraPhases(RUNTIMES));
 
 function usage(message?: string): never {
   if (message) console.error(`error: ${message}`);
   console.error(
-    "usage: deno task test [deno|node22|node24|node|bun|browser ...] [--runtime=a,b] [--filter=text]",
+    "usage: deno task test [deno|node22|node24|node|bun|browser|infra ...] [--runtime=a,b] [--filter=text]",
   );
   Deno.exit(2);
 }
@@ -136,7 +148,11 @@ function parseArgs(args: string[]): { runtimes: Runtime[]; filters: string[] } {
   }
   const names = new Set<string>();
   for (const w of wanted.map((w) => w.trim()).filter(Boolean)) {
-    const expanded = w === "node" ? ["node22", "node24"] : [w];
+    const expanded = w === "node"
+      ? ["node22", "node24"]
+      : w === INFRA_ALIAS[0]
+      ? INFRA_ALIAS[1]
+      : [w];
     for (const name of expanded) {
       if (!RUNTIMES.some((r) => r.name === name)) {
         usage(`unknown runtime "${w}"`);
@@ -156,10 +172,12 @@ interface TestFiles {
   runtimes: string[];
   /** `tests/browser/**\/*.test.ts`: the browser phase runs them. */
   browser: string[];
+  /** `tests/_infra/*.test.ts`: the infra phases run them. */
+  infra: string[];
 }
 
 async function findTestFiles(filters: string[]): Promise<TestFiles> {
-  const files: TestFiles = { runtimes: [], browser: [] };
+  const files: TestFiles = { runtimes: [], browser: [], infra: [] };
   async function walk(dir: string, into: string[]): Promise<void> {
     for await (const entry of Deno.readDir(dir)) {
       const path = join(dir, entry.name);
@@ -184,7 +202,11 @@ async function findTestFiles(filters: string[]): Promise<TestFiles> {
     list.filter((f) =>
       filters.length === 0 || filters.some((s) => f.slice(6).includes(s))
     ).sort();
-  return { runtimes: keep(files.runtimes), browser: keep(files.browser) };
+  return {
+    runtimes: keep(files.runtimes),
+    browser: keep(files.browser),
+    infra: await infraTestFiles(root, filters),
+  };
 }
 
 async function isFile(path: string): Promise<boolean> {
@@ -295,6 +317,7 @@ async function run(runtime: Runtime, files: string[]): Promise<Result> {
     }
     env.CHROMIUM_PATH = found.path;
   }
+  if (runtime.infra) await prepareInfra();
   console.log(
     `\n━━━ ${runtime.name} (${await version(runtime.exe)}${
       runtime.browser ? `, ${env.CHROMIUM_PATH}` : ""
@@ -363,7 +386,11 @@ async function run(runtime: Runtime, files: string[]): Promise<Result> {
 const { runtimes, filters } = parseArgs(Deno.args);
 const found = await findTestFiles(filters);
 const filesOf = (runtime: Runtime) =>
-  runtime.browser ? found.browser : found.runtimes;
+  runtime.infra
+    ? found.infra
+    : runtime.browser
+    ? found.browser
+    : found.runtimes;
 const phases = runtimes.filter((runtime) => filesOf(runtime).length > 0);
 if (phases.length === 0) {
   console.error(
@@ -377,6 +404,7 @@ if (phases.length === 0) {
 const lists: Array<[string, string[]]> = [
   ["", found.runtimes],
   ["browser ", found.browser],
+  ["infra ", found.infra],
 ];
 for (const [what, files] of lists) {
   if (files.length && phases.some((p) => filesOf(p) === files)) {

@@ -80,7 +80,10 @@ app.route(
     authMiddleware: bearerAuth({ token }),
     commands: true,
     lifecycle: true,
+    // Dispatch is abandoned past 10 s, lifecycle calls past 5 s (queue wait
+    // included); a client that disconnects cancels its command.
     timeout: 10_000,
+    lifecycleTimeout: 5_000,
   }),
 );
 
