@@ -230,12 +230,30 @@ export function streamConsumer(options: StreamConsumerOptions): StreamConsumer {
    * on (no wait), or with `after` = ">" new ones, blocking up to `blockMs`.
    */
   async function read(after: string): Promise<StreamEntry[]> {
-    const block = after === ">" ? ["BLOCK", blockMs] : [];
-    const reply = await conn!.reader.call(
-      "XREADGROUP",
-      ...["GROUP", group, consumer, "COUNT", batchSize, ...block],
-      ...["STREAMS", stream, after],
-    ) as ReadReply;
+    const reader = conn!.reader;
+    const reply = (after === ">"
+      ? await reader.xreadgroup(
+        "GROUP",
+        group,
+        consumer,
+        "COUNT",
+        batchSize,
+        "BLOCK",
+        blockMs,
+        "STREAMS",
+        stream,
+        after,
+      )
+      : await reader.xreadgroup(
+        "GROUP",
+        group,
+        consumer,
+        "COUNT",
+        batchSize,
+        "STREAMS",
+        stream,
+        after,
+      )) as ReadReply;
     return await usable(reply?.[0]?.[1] ?? []);
   }
 
