@@ -189,13 +189,23 @@ export function streamConsumer(options: StreamConsumerOptions): StreamConsumer {
     conn = next;
   }
 
-  async function onStop(): Promise<void> {
+  async function onStop(ctx: WorkerContext): Promise<void> {
     const current = conn;
     conn = undefined;
     if (!current) return;
-    await Promise.allSettled([current.client.quit(), current.reader.quit()]);
-    current.client.disconnect();
-    current.reader.disconnect();
+    try {
+      // QUIT lets Redis finish replying to what was sent (the last XACKs);
+      // a connection that is down would make it wait, so it is bounded.
+      await raceAbort(
+        Promise.allSettled([current.client.quit(), current.reader.quit()]),
+        ctx.signal,
+      );
+    } catch {
+      // The stop deadline passed: close the sockets anyway.
+    } finally {
+      current.client.disconnect();
+      current.reader.disconnect();
+    }
   }
 
   /**

@@ -37,7 +37,7 @@ function workerEnv(url: string, worker: string) {
     OPS_TOKEN: TOKEN,
     // Slow enough that the deploys land while there is work left.
     WORK_MS: "2",
-    BATCH_SIZE: "4",
+    BATCH_SIZE: "8",
     POLL_MS: "1000",
     VISIBILITY_MS: "3000",
     MAX_ATTEMPTS: "3",
