@@ -92,18 +92,6 @@ export class Service {
     return `--- ${this.name} stdout\n${this.#stdout}\n--- ${this.name} stderr\n${this.#stderr}`;
   }
 
-  /** The parsed JSON log lines. */
-  logs(): Array<{ message?: string; properties?: Record<string, unknown> }> {
-    const lines = [];
-    for (const line of this.#stdout.split("\n")) {
-      if (!line.startsWith("{")) continue;
-      try {
-        lines.push(JSON.parse(line));
-      } catch { /* a partial line */ }
-    }
-    return lines;
-  }
-
   /** Resolves once /readyz answers 200; rejects if the process ends first. */
   async ready(timeoutMs = 60_000): Promise<URL> {
     const deadline = performance.now() + timeoutMs;
