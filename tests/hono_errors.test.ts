@@ -672,12 +672,20 @@ test("504 when a command ignores its signal past its commandTimeout", async () =
   );
 });
 
-test("504 when the router's timeout passes first; the command goes on", async () => {
+test("504 when the router's timeout passes first: the command's signal aborts too", async () => {
   const release = deferred();
+  const aborted = deferred<unknown>();
   await withPrices(
     [{
       name: "slow",
-      handler: () => release.promise.then(() => ({ message: "done" })),
+      handler: (_request, ctx) => {
+        ctx.signal.addEventListener(
+          "abort",
+          () => aborted.resolve(ctx.signal.reason),
+          { once: true },
+        );
+        return release.promise.then(() => ({ message: "done" }));
+      },
     }],
     async (url, runtime) => {
       await thenRelease(runtime, release, async () => {
@@ -687,7 +695,13 @@ test("504 when the router's timeout passes first; the command goes on", async ()
           "deadline_exceeded",
           "deadline exceeded",
         );
-        assert.equal(runtime.status().inFlight, 1);
+        const reason = await aborted.promise;
+        assert.equal((reason as DOMException).name, "TimeoutError");
+        assert.equal(
+          runtime.status().inFlight,
+          1,
+          "a handler that ignores its signal keeps its slot until it settles",
+        );
       });
       assert.equal((await call(url, "/livez")).status, 200);
     },

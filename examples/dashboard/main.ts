@@ -31,26 +31,11 @@ import {
   OperationalFailure,
   runService,
   Runtime,
-  type ServeOptions,
-  type Server,
 } from "../../mod.ts";
 import { opsRouter } from "../../src/hono/mod.ts";
+import { serve, shutdownSignal } from "../../adapters/serve.ts";
 
 const ONCE = process.argv.includes("--once");
-
-/** What the example needs from `@workerkit/core/{deno,node,bun}`. */
-interface Adapter {
-  serve(handler: FetchHandler, options?: ServeOptions): Promise<Server>;
-  shutdownSignal(): AbortSignal;
-}
-
-/** The adapter of the runtime this runs on, by feature detection. */
-function loadAdapter(): Promise<Adapter> {
-  const g = globalThis as { Deno?: unknown; Bun?: unknown };
-  if (g.Deno !== undefined) return import("../../adapters/deno.ts");
-  if (g.Bun !== undefined) return import("../../adapters/bun.ts");
-  return import("../../adapters/node.ts");
-}
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -184,18 +169,19 @@ function randomToken(): string {
 }
 
 /** Serves on PORT, or 8080, or — when 8080 is taken and PORT is unset — any free port. */
-async function listen(adapter: Adapter, handler: FetchHandler) {
+async function listen(handler: FetchHandler) {
+  // Loopback unless HOST says otherwise: the dashboard is for this machine.
   const hostname = process.env.HOST ?? "127.0.0.1";
-  if (ONCE) return await adapter.serve(handler, { port: 0, hostname });
+  if (ONCE) return await serve(handler, { port: 0, hostname });
   const explicit = process.env.PORT;
   const port = explicit === undefined ? 8080 : Number(explicit);
   try {
-    return await adapter.serve(handler, { port, hostname });
+    return await serve(handler, { port, hostname });
   } catch (error) {
     const e = error as { code?: unknown; name?: unknown };
     const inUse = e.code === "EADDRINUSE" || e.name === "AddrInUse";
     if (explicit !== undefined || !inUse) throw error;
-    return await adapter.serve(handler, { port: 0, hostname });
+    return await serve(handler, { port: 0, hostname });
   }
 }
 
@@ -244,10 +230,9 @@ async function selfCheck(base: string): Promise<void> {
 
 // ── Serve until Ctrl-C (or, with --once, until the self-check is done) ───
 
-const adapter = await loadAdapter();
-const shutdown = adapter.shutdownSignal();
+const shutdown = shutdownSignal();
 const selfCheckDone = new AbortController();
-const server = await listen(adapter, app.fetch);
+const server = await listen(app.fetch);
 const base = server.url.href.replace(/\/$/, "");
 
 console.log(`

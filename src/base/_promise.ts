@@ -52,3 +52,6 @@ export function raceAbort<T>(
     );
   });
 }
+
+/** Does nothing: the handler of a rejection that is already accounted for. */
+export function noop(): void {}

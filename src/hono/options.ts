@@ -1,7 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { WorkerkitError } from "../../mod.ts";
-import { OpsRegistry } from "../../mod.ts";
-import { Runtime } from "../../mod.ts";
+import { OpsRegistry, Runtime, WorkerkitError } from "../../mod.ts";
 
 /**
  * Decides whether a request may use the admin routes: `true` lets it
@@ -136,11 +134,25 @@ export interface OpsRouterOptions {
    */
   bodyLimit?: number;
   /**
-   * A per-request deadline for the admin routes, in ms; past it the answer
-   * is 504 while the command or lifecycle operation goes on under its own
-   * deadlines. No deadline when absent.
+   * A per-request deadline for every route under `prefix`, in ms, counted
+   * from the request's arrival (auth included); past it the answer is 504
+   * `deadline_exceeded`. For dispatch and the lifecycle routes it is also
+   * the runtime call's signal, so the 504 means the command or operation
+   * was abandoned, not left running. No deadline when absent.
    */
   timeout?: number;
+  /**
+   * The lifecycle routes' own deadline, in ms, counted from the request's
+   * arrival: auth, the body, the wait for another lifecycle operation and
+   * the operation itself. It is the runtime call's signal, so past it the
+   * answer is 504 `deadline_exceeded` and the operation was abandoned: a
+   * queued one never runs, a running one has its signal aborted. `timeout`
+   * applies too when it is shorter. Raise it above the longest
+   * `startTimeout` / `stopTimeout` a runtime-wide call adds up to.
+   *
+   * @default {30000}
+   */
+  lifecycleTimeout?: number;
   /**
    * How long, in ms, an `Idempotency-Key` on `POST {prefix}/commands/dispatch`
    * is remembered: a retry with the same key and body within it gets the
@@ -184,6 +196,7 @@ export interface RouterSettings {
   signal: AbortSignal | undefined;
   bodyLimit: number;
   timeout: number | undefined;
+  lifecycleTimeout: number;
   idempotencyWindow: number;
 }
 
@@ -202,6 +215,7 @@ const KNOWN = new Set([
   "unsafeAllowUnauthenticated",
   "bodyLimit",
   "timeout",
+  "lifecycleTimeout",
   "idempotencyWindow",
 ]);
 
@@ -278,7 +292,9 @@ export function routerSettings(options: OpsRouterOptions): RouterSettings {
     heartbeatInterval: checkHeartbeat(options.heartbeatInterval),
     signal,
     bodyLimit: checkBodyLimit(options.bodyLimit),
-    timeout: checkTimeout(options.timeout),
+    timeout: checkDeadline("timeout", options.timeout),
+    lifecycleTimeout:
+      checkDeadline("lifecycleTimeout", options.lifecycleTimeout) ?? 30_000,
     idempotencyWindow: checkIdempotencyWindow(options.idempotencyWindow),
   };
 }
@@ -355,14 +371,15 @@ function checkHeartbeat(interval: unknown): number {
   return interval;
 }
 
-function checkTimeout(timeout: unknown): number | undefined {
-  if (timeout === undefined) return undefined;
-  if (
-    typeof timeout !== "number" || !(timeout > 0) || timeout > MAX_TIMER_MS
-  ) {
-    throw invalid(`timeout must be a number of ms in (0, ${MAX_TIMER_MS}]`);
+function checkDeadline(
+  key: "timeout" | "lifecycleTimeout",
+  ms: unknown,
+): number | undefined {
+  if (ms === undefined) return undefined;
+  if (typeof ms !== "number" || !(ms > 0) || ms > MAX_TIMER_MS) {
+    throw invalid(`${key} must be a number of ms in (0, ${MAX_TIMER_MS}]`);
   }
-  return timeout;
+  return ms;
 }
 
 function invalid(message: string): WorkerkitError {

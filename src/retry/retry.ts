@@ -7,8 +7,7 @@ import {
   assertOptions,
   assertSignal,
 } from "./_assert.ts";
-import { delay } from "./delay.ts";
-import { nextDelay } from "./_next_delay.ts";
+import { runAttempts } from "./_attempts.ts";
 
 /** Options for {@linkcode retry}. */
 export interface RetryOptions {
@@ -101,24 +100,20 @@ export async function retry<T>(
   const callerSignal = assertSignal(options?.signal);
   const signal = callerSignal ?? new AbortController().signal;
 
-  for (let attempt = 1;; attempt++) {
-    if (signal.aborted) throw signal.reason;
-    let failure: unknown;
-    try {
+  return runAttempts({
+    run: (attempt) => {
+      if (signal.aborted) return Promise.reject(signal.reason);
       const running = callAttempt(fn, attempt, signal);
-      return await (callerSignal === undefined
+      return callerSignal === undefined
         ? running
-        : settleOrAbort(running, callerSignal));
-    } catch (error) {
-      if (signal.aborted) throw signal.reason;
-      failure = error;
-    }
-    // A throwing or non-number answer stops, so a broken policy never hides
-    // the real error; a number comes back clamped to a valid timer delay.
-    const wait = nextDelay(policy, attempt, failure);
-    if (wait === undefined) throw failure;
-    await delay(wait, { signal: callerSignal, clock });
-  }
+        : settleOrAbort(running, callerSignal);
+    },
+    // A canceled retry ends with the signal's reason, never the attempt's error.
+    failed: () => signal.aborted ? { stop: signal.reason } : undefined,
+    policy,
+    clock,
+    signal: callerSignal,
+  });
 }
 
 /** Runs one attempt, turning a synchronous throw into a rejection. */

@@ -13,8 +13,12 @@ import { WorkerkitError } from "../base/errors.ts";
 import type { CommandEndEvent } from "../events.ts";
 import { publicFailure } from "../failure.ts";
 import type { Generation, ManagedWorker } from "./_managed_worker.ts";
-import { delay } from "../retry/delay.ts";
-import { nextDelay } from "../retry/_next_delay.ts";
+import {
+  type AttemptLoop,
+  type RetryAllowance,
+  runAttempts,
+} from "../retry/_attempts.ts";
+import type { RetryPolicy } from "../retry/policy.ts";
 import type { WorkerHandle } from "../worker.ts";
 import { CommandRejection } from "../base/command_rejection.ts";
 import { validatePayload } from "./_payload_validation.ts";
@@ -30,8 +34,8 @@ export interface DispatchHost {
   commandFailed(run: CommandRun, error: unknown): void;
   /** Gives back the dispatch's in-flight slot. */
   release(w: ManagedWorker): void;
-  /** Whether a retry may be spent now (the retry budget). */
-  mayRetry(): boolean;
+  /** The runtime's retry budget, if any. */
+  readonly budget: RetryAllowance | undefined;
 }
 
 /**
@@ -39,7 +43,8 @@ export interface DispatchHost {
  * it holds until every attempt has really settled. The caller's answer comes
  * at the deadline even when a handler ignores its signal.
  */
-export class CommandRun {
+export class CommandRun
+  implements AttemptLoop<CommandResult | void, CommandResult> {
   readonly host: DispatchHost;
   readonly w: ManagedWorker;
   readonly command: Command;
@@ -51,8 +56,8 @@ export class CommandRun {
   attempts = 0;
   #outstanding = 0;
   #finished = false;
-  /** Set when the retry budget, not the policy, ended retrying. */
-  #budgetExhausted = false;
+  /** Set when a handler threw a `CommandRejection`: the caller's fault. */
+  #rejected = false;
   #dispatchId: string | undefined;
 
   constructor(
@@ -81,40 +86,13 @@ export class CommandRun {
   }
 
   /** Validates the payload, then runs attempts until one succeeds or retrying stops. */
-  async run(): Promise<CommandResult> {
-    if (this.command.payloadSchema !== undefined) {
-      try {
-        await this.#validate();
-      } catch (error) {
-        const refused = safeInstanceOf(error, WorkerkitError) &&
-          (error as WorkerkitError).code === "invalid_payload";
-        if (!refused) this.host.commandFailed(this, error);
-        throw this.#finish(error, false, refused);
-      }
-    }
-    for (;;) {
-      let result: CommandResult | void;
-      try {
-        result = await this.#attempt();
-      } catch (error) {
-        // The caller's fault: not a failure, never retried.
-        if (safeInstanceOf(error, CommandRejection)) {
-          throw this.#finish(error, false, true);
-        }
-        const canceled = this.signal?.aborted && error === this.signal.reason;
-        if (!canceled) this.host.commandFailed(this, error);
-        const wait = this.#retryDelay(error);
-        if (wait === undefined) throw this.#finish(this.#finalError(error));
-        try {
-          await delay(wait, { signal: this.signal, clock: this.host.clock });
-        } catch (reason) {
-          throw this.#finish(reason);
-        }
-        continue;
-      }
-      this.#finish(undefined, true);
-      return result ?? {};
-    }
+  execute(): Promise<CommandResult> {
+    if (this.command.payloadSchema === undefined) return runAttempts(this);
+    return this.#validated().then(() => runAttempts(this), (error) => {
+      const refused = WorkerkitError.codeOf(error) === "invalid_payload";
+      if (!refused) this.host.commandFailed(this, error);
+      throw this.#finish(error, false, refused);
+    });
   }
 
   /**
@@ -122,16 +100,21 @@ export class CommandRun {
    * costs one call; an async one runs under the first attempt's deadline
    * and the caller's signal, and holds the slot until it settles.
    */
-  #validate(): void | Promise<void> {
+  #validated(): Promise<void> {
     const where = `${this.command.name} on ${this.w.qualifiedName}`;
-    const outcome = validatePayload(
-      this.command.payloadSchema!,
-      this.request.payload,
-      where,
-    );
+    let outcome: ReturnType<typeof validatePayload>;
+    try {
+      outcome = validatePayload(
+        this.command.payloadSchema!,
+        this.request.payload,
+        where,
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (!(outcome instanceof Promise)) {
       this.request = { ...this.request, payload: outcome.value };
-      return;
+      return Promise.resolve();
     }
     this.#outstanding++;
     return new Promise<void>((resolve, reject) => {
@@ -149,25 +132,21 @@ export class CommandRun {
       };
       const deadline = timeout === Infinity
         ? undefined
-        : this.host.deadlines.add(
-          timeout,
-          () => {
-            if (!finish()) return;
-            reject(
-              new WorkerkitError(
-                "deadline_exceeded",
-                `the payload check of ${where} exceeded its deadline`,
-              ),
-            );
-          },
-        );
+        : this.host.deadlines.add(timeout, () => {
+          if (!finish()) return;
+          reject(
+            new WorkerkitError(
+              "deadline_exceeded",
+              `the payload check of ${where} exceeded its deadline`,
+            ),
+          );
+        });
       if (this.signal?.aborted) onAbort();
       else this.signal?.addEventListener("abort", onAbort, { once: true });
       outcome.then((ok) => {
-        if (finish()) {
-          this.request = { ...this.request, payload: ok.value };
-          resolve();
-        }
+        if (!finish()) return;
+        this.request = { ...this.request, payload: ok.value };
+        resolve();
       }, (error: unknown) => {
         if (finish()) reject(error);
       }).finally(() => {
@@ -179,7 +158,42 @@ export class CommandRun {
     });
   }
 
-  #attempt(): Promise<CommandResult | void> {
+  // The dispatch is its own attempt loop (no per-call loop object): these
+  // members are what `runAttempts` reads.
+
+  /** The worker's `commandRetry`. */
+  get policy(): RetryPolicy {
+    return this.w.settings.commandRetry;
+  }
+
+  /** The runtime's clock. */
+  get clock(): Clock {
+    return this.host.clock;
+  }
+
+  /** The runtime's retry budget, if any. */
+  get budget(): RetryAllowance | undefined {
+    return this.host.budget;
+  }
+
+  /** The command, as the retry budget's refusal names it. */
+  get what(): string {
+    return this.command.name;
+  }
+
+  /** The caller's answer: ends the dispatch once. */
+  succeeded(result: CommandResult | void): CommandResult {
+    this.#finish(undefined, true);
+    return result ?? {};
+  }
+
+  /** The error the caller gets: ends the dispatch once. */
+  gaveUp(error: unknown): unknown {
+    return this.#finish(error);
+  }
+
+  /** Runs one attempt. */
+  run(): Promise<CommandResult | void> {
     const ctx = new AttemptContext(this, ++this.attempts);
     this.#outstanding++;
     return new Promise<CommandResult | void>((resolve, reject) => {
@@ -225,29 +239,22 @@ export class CommandRun {
     });
   }
 
-  #retryDelay(error: unknown): number | undefined {
-    if (this.signal?.aborted) return undefined;
+  /**
+   * Records a failed attempt (a cancellation is not a failure) and stops
+   * retrying once the caller canceled or the worker left its generation.
+   */
+  failed(error: unknown): { stop: unknown } | undefined {
+    // The caller's fault: not a failure, never retried.
+    if (safeInstanceOf(error, CommandRejection)) {
+      this.#rejected = true;
+      return { stop: error };
+    }
+    const signal = this.signal;
+    const canceled = signal?.aborted && error === signal.reason;
+    if (!canceled) this.host.commandFailed(this, error);
     const w = this.w;
-    if (w.state !== "running" || w.generation !== this.generation) {
-      return undefined;
-    }
-    const wait = nextDelay(w.settings.commandRetry, this.attempts, error);
-    if (wait === undefined) return undefined;
-    if (!this.host.mayRetry()) {
-      this.#budgetExhausted = true;
-      return undefined;
-    }
-    return wait;
-  }
-
-  /** The error the caller gets: the last one, or the budget's refusal wrapping it. */
-  #finalError(error: unknown): unknown {
-    if (!this.#budgetExhausted) return error;
-    return new WorkerkitError(
-      "retry_budget_exhausted",
-      `${this.command.name} was not retried: the retry budget is spent`,
-      { cause: error },
-    );
+    const current = w.state === "running" && w.generation === this.generation;
+    return signal?.aborted || !current ? { stop: error } : undefined;
   }
 
   #settled(ctx: AttemptContext): void {
@@ -257,7 +264,7 @@ export class CommandRun {
   }
 
   /** Ends the dispatch once: the end event, and the slot if nothing is outstanding. */
-  #finish(error: unknown, ok = false, rejected = false): unknown {
+  #finish(error: unknown, ok = false, rejected = this.#rejected): unknown {
     this.#finished = true;
     if (this.#outstanding === 0) this.host.release(this.w);
     const following = this.following;

@@ -1,6 +1,7 @@
 import { WorkerkitError } from "../base/errors.ts";
 import type {
   FailurePolicy,
+  ReadinessPolicy,
   RestartPolicy,
   WorkerDefaults,
 } from "../options.ts";
@@ -138,4 +139,14 @@ function restartPolicy(value: unknown): Required<RestartPolicy> {
 
 function invalid(field: string, expected: string): WorkerkitError {
   return new WorkerkitError("invalid_argument", `${field} must be ${expected}`);
+}
+
+/** The runtime's readiness policy, checked; `contributing` by default. */
+export function readinessPolicy(value: unknown): ReadinessPolicy {
+  if (value === undefined) return "contributing";
+  if (value === "contributing" || value === "all") return value;
+  throw new WorkerkitError(
+    "invalid_argument",
+    'readinessPolicy must be "contributing" or "all"',
+  );
 }

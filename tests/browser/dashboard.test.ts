@@ -26,7 +26,7 @@ import {
 import { Runtime, type WorkerHandle } from "../../mod.ts";
 import { opsRouter } from "../../src/hono/mod.ts";
 import { serve } from "../../adapters/node.ts";
-import type { Server } from "../../src/service/server.ts";
+import type { Server } from "../../mod.ts";
 import { assertNoUnhandled } from "../_support/unhandled.ts";
 
 const TOKEN = "browser-token-0123456789";

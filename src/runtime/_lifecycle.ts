@@ -1,0 +1,391 @@
+import { Attempt, invoke } from "../base/_attempt.ts";
+import { noop } from "../base/_promise.ts";
+import type { Clock } from "../base/clock.ts";
+import { runAttempts } from "../retry/_attempts.ts";
+import { anySignal, signalOf, type SignalOptions } from "../signal_options.ts";
+import type { WorkerContext } from "../worker.ts";
+import type { Dispatcher } from "./_dispatcher.ts";
+import { LifecycleGate } from "./_lifecycle_gate.ts";
+import {
+  Generation,
+  type ManagedWorker,
+  type WorkerHost,
+} from "./_managed_worker.ts";
+import type { RetryBudget } from "./_retry_budget.ts";
+import type { StateReporter } from "./_state_reporter.ts";
+import type { WorkerTable } from "./_worker_table.ts";
+import { canMove, stateError } from "./_worker_state.ts";
+
+/** What the lifecycle asks of supervision when a start lands. */
+export interface StartOutcome {
+  /** A failure was reported while start ran: fail, or restart if allowed. */
+  failedDuringStart(w: ManagedWorker, error: unknown): void;
+}
+
+/**
+ * Lifecycle sequencing: the gate that runs operations one at a time in call
+ * order, start attempts (each its own generation and deadline, retried per
+ * `startRetry` and the retry budget), drain, stop (including a stop whose
+ * caller gave up, which settles later), bulk stop, and the chaining that
+ * keeps two generations of one worker from ever overlapping.
+ */
+export class Lifecycle {
+  /** Runs lifecycle operations one at a time; shutdown closes it. */
+  readonly gate: LifecycleGate = new LifecycleGate();
+  readonly #clock: Clock;
+  readonly #table: WorkerTable;
+  readonly #reporter: StateReporter;
+  readonly #dispatcher: Dispatcher;
+  readonly #budget: RetryBudget | undefined;
+  readonly #host: WorkerHost;
+  readonly #outcome: StartOutcome;
+
+  constructor(parts: {
+    clock: Clock;
+    table: WorkerTable;
+    reporter: StateReporter;
+    dispatcher: Dispatcher;
+    budget: RetryBudget | undefined;
+    host: WorkerHost;
+    outcome: StartOutcome;
+  }) {
+    this.#clock = parts.clock;
+    this.#table = parts.table;
+    this.#reporter = parts.reporter;
+    this.#dispatcher = parts.dispatcher;
+    this.#budget = parts.budget;
+    this.#host = parts.host;
+    this.#outcome = parts.outcome;
+  }
+
+  /** Runs `op` in its turn of the gate, under the caller's signal. */
+  run(
+    options: SignalOptions | undefined,
+    op: (preempt: AbortSignal) => Promise<void>,
+  ): Promise<void> {
+    let signal: AbortSignal | undefined;
+    try {
+      signal = signalOf(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.gate.run((preempt) => invoke(() => op(preempt)), signal);
+  }
+
+  /** Starts a startable worker; on failure it ends `failed`. */
+  async start(
+    w: ManagedWorker,
+    signal: AbortSignal | undefined,
+    preempt: AbortSignal,
+  ): Promise<void> {
+    if (!canMove(w.state, "start")) throw stateError(w, "start");
+    this.#dispatcher.open();
+    this.#reporter.move(w, "start");
+    try {
+      await this.startAttempts(w, signal, preempt);
+    } catch (error) {
+      // The failed attempt's work may go on; its handle must not act later.
+      w.generation?.end();
+      this.fail(w);
+      throw error;
+    }
+  }
+
+  /** Starts every startable worker in registration order. */
+  async startAll(
+    signal: AbortSignal | undefined,
+    preempt: AbortSignal,
+  ): Promise<void> {
+    for (const w of [...this.#table.all]) {
+      if (canMove(w.state, "start")) await this.start(w, signal, preempt);
+    }
+  }
+
+  /**
+   * Runs start attempts, each its own generation with its own deadline,
+   * retrying per `startRetry` (and the retry budget). On success the worker
+   * is running; on failure it stays `starting` for the caller to settle.
+   */
+  startAttempts(
+    w: ManagedWorker,
+    signal: AbortSignal | undefined,
+    preempt: AbortSignal,
+  ): Promise<void> {
+    let generation: Generation | undefined;
+    let attempt: Attempt | undefined;
+    return runAttempts({
+      run: async () => {
+        generation = this.newGeneration(w);
+        attempt = new Attempt(
+          this.#clock,
+          w.settings.startTimeout,
+          signal,
+          preempt,
+        );
+        const ctx = this.#context(generation, attempt.signal);
+        const work = this.#afterPending(
+          w,
+          attempt.signal,
+          () => w.worker.start(ctx),
+        );
+        try {
+          await attempt.race(work, `start of ${w.qualifiedName}`);
+        } finally {
+          attempt.settle();
+        }
+        this.#started(w, generation);
+      },
+      failed: (error, failures) => {
+        this.#reporter.recordFailure(w, error, "lifecycle", failures);
+        const canceled = attempt!.signal.aborted && !attempt!.timedOut;
+        return canceled ? { stop: error } : undefined;
+      },
+      policy: w.settings.startRetry,
+      clock: this.#clock,
+      // An aborted wait rejects with the signal's reason, as retry() does.
+      signal: anySignal(signal, preempt),
+      budget: this.#budget,
+      what: `start of ${w.qualifiedName}`,
+      beforeWait: () => generation!.end(),
+    });
+  }
+
+  /** Moves a failed start, stall or report to `failed`. */
+  fail(w: ManagedWorker): void {
+    this.#reporter.move(w, "fail");
+  }
+
+  /** Drains a running worker. */
+  drain(w: ManagedWorker): void {
+    if (!canMove(w.state, "drain")) throw stateError(w, "drain");
+    if (w.generation) abortDrain(w.generation);
+    this.#reporter.move(w, "drain");
+  }
+
+  /** Drains every running worker, trying all of them. */
+  drainAll(): void {
+    const errors: unknown[] = [];
+    for (const w of this.#table.all) {
+      if (w.state !== "running") continue;
+      try {
+        this.drain(w);
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (errors.length > 0) {
+      throw new AggregateError(errors, `${errors.length} drain(s) failed`);
+    }
+  }
+
+  /** Stops a stoppable worker within its `stopTimeout`. */
+  async stop(
+    w: ManagedWorker,
+    signal: AbortSignal | undefined,
+    preempt: AbortSignal | undefined,
+  ): Promise<void> {
+    if (!canMove(w.state, "stop")) throw stateError(w, "stop");
+    const attempt = new Attempt(
+      this.#clock,
+      w.settings.stopTimeout,
+      signal,
+      preempt,
+    );
+    const { generation, work } = this.beginStop(w, attempt.signal);
+    try {
+      await attempt.race(work, `stop of ${w.qualifiedName}`);
+    } catch (error) {
+      if (attempt.signal.aborted && !attempt.timedOut) {
+        // Canceled, not failed: the stop goes on, and the worker stays
+        // `stopping` until it settles, so nothing stops it twice.
+        this.settleStopLater(w, generation, work);
+        throw error;
+      }
+      this.#reporter.recordFailure(w, error, "lifecycle");
+      this.#stopped(w, generation, false);
+      throw error;
+    } finally {
+      attempt.settle();
+    }
+    this.#stopped(w, generation, true);
+  }
+
+  /**
+   * Closes runtime-wide admission, then stops every stoppable worker in
+   * reverse registration order, continuing past failures.
+   */
+  async stopAll(
+    signal: AbortSignal | undefined,
+    preempt: AbortSignal | undefined,
+  ): Promise<void> {
+    this.#dispatcher.close();
+    const errors: unknown[] = [];
+    for (const w of [...this.#table.all].reverse()) {
+      if (signal?.aborted) throw signal.reason;
+      if (!canMove(w.state, "stop")) continue;
+      try {
+        await this.stop(w, signal, preempt);
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (signal?.aborted) throw signal.reason;
+    if (errors.length > 0) {
+      throw new AggregateError(errors, `${errors.length} stop(s) failed`);
+    }
+  }
+
+  /**
+   * Calls `stop` with an aborted signal on every worker not yet stopped, so
+   * their cleanup begins at once; tracked, not awaited.
+   */
+  forceStopAll(): void {
+    const aborted = AbortSignal.abort(
+      new DOMException("shutdown deadline exceeded", "TimeoutError"),
+    );
+    for (const w of [...this.#table.all].reverse()) {
+      if (!canMove(w.state, "stop")) continue;
+      const { generation, work } = this.beginStop(w, aborted);
+      this.settleStopLater(w, generation, work);
+    }
+  }
+
+  /** Moves the worker to `stopping` and calls its `stop` with `signal`. */
+  beginStop(
+    w: ManagedWorker,
+    signal: AbortSignal,
+  ): { generation: Generation; work: Promise<void> } {
+    const generation = w.generation?.alive
+      ? w.generation
+      : this.newGeneration(w);
+    abortDrain(generation);
+    this.#reporter.move(w, "stop");
+    const ctx = this.#context(generation, signal);
+    const work = this.alongsidePending(w, () => w.worker.stop(ctx));
+    return { generation, work };
+  }
+
+  /** Settles the worker as `stopped` or `failed` whenever `work` does. */
+  settleStopLater(
+    w: ManagedWorker,
+    generation: Generation,
+    work: Promise<void>,
+  ): void {
+    work.then(
+      () => this.#stopped(w, generation, true),
+      (error: unknown) => {
+        if (generation === w.generation && generation.alive) {
+          this.#reporter.recordFailure(w, error, "lifecycle");
+        }
+        this.#stopped(w, generation, false);
+      },
+    );
+  }
+
+  /**
+   * Stops a failed generation before supervision starts a new one, within
+   * the worker's `stopTimeout`; a failure is recorded, never thrown.
+   */
+  async stopFailedGeneration(
+    w: ManagedWorker,
+    preempt: AbortSignal,
+  ): Promise<void> {
+    const generation = w.generation;
+    if (!generation) return;
+    abortDrain(generation);
+    const attempt = new Attempt(this.#clock, w.settings.stopTimeout, preempt);
+    const ctx = this.#context(generation, attempt.signal);
+    try {
+      await attempt.race(
+        this.alongsidePending(w, () => w.worker.stop(ctx)),
+        `stop of ${w.qualifiedName}`,
+      );
+    } catch (stopError) {
+      this.#reporter.recordFailure(w, stopError, "lifecycle");
+    } finally {
+      attempt.settle();
+      generation.end();
+    }
+  }
+
+  /**
+   * Runs a stop at once: it is how an abandoned start of the same
+   * generation gets cleaned up, so it must not wait for it. The next start
+   * waits for both.
+   */
+  alongsidePending(
+    w: ManagedWorker,
+    fn: () => void | Promise<void>,
+  ): Promise<void> {
+    const previous = w.pending;
+    const work = invoke(fn);
+    const settled = work.then(noop, noop);
+    w.pending = previous
+      ? Promise.all([previous, settled]).then(noop)
+      : settled;
+    return work;
+  }
+
+  /** Ends the worker's current generation and begins a new one. */
+  newGeneration(w: ManagedWorker): Generation {
+    w.generation?.end();
+    const generation = new Generation(this.#host, w);
+    w.generation = generation;
+    return generation;
+  }
+
+  #started(w: ManagedWorker, generation: Generation): void {
+    const reported = generation.startFailure;
+    if (reported) {
+      this.#outcome.failedDuringStart(w, reported.error);
+      return;
+    }
+    this.#reporter.move(w, "started", generation);
+  }
+
+  #stopped(w: ManagedWorker, generation: Generation, clean: boolean): void {
+    generation.end();
+    if (w.generation !== generation || w.state !== "stopping") return;
+    this.#reporter.move(w, clean ? "stopped" : "fail");
+  }
+
+  #context(generation: Generation, signal: AbortSignal): WorkerContext {
+    return {
+      signal,
+      drainSignal: generation.drain.signal,
+      worker: generation.handle,
+      clock: this.#clock,
+    };
+  }
+
+  /**
+   * Runs a start once the worker's previous start or stop has settled, even
+   * one whose caller gave up on it, so two generations never overlap.
+   */
+  #afterPending(
+    w: ManagedWorker,
+    signal: AbortSignal,
+    fn: () => void | Promise<void>,
+  ): Promise<void> {
+    const previous = w.pending;
+    const work = previous
+      ? previous.then(() => {
+        if (signal.aborted) throw signal.reason;
+        return fn();
+      })
+      : invoke(fn);
+    w.pending = work.then(noop, noop);
+    return work;
+  }
+}
+
+/**
+ * One reason shared by every drain: `abort()` without a reason builds a
+ * fresh `DOMException` with a stack on each call, even on an already
+ * aborted controller, which at ten thousand workers dominates shutdown.
+ */
+const DRAINING = new DOMException("the worker is draining", "AbortError");
+
+function abortDrain(generation: Generation): void {
+  if (!generation.drain.signal.aborted) generation.drain.abort(DRAINING);
+}
