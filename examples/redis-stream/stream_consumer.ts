@@ -172,12 +172,7 @@ export function streamConsumer(options: StreamConsumerOptions): StreamConsumer {
           () => {},
         );
       });
-      await next.client.xgroup("CREATE", stream, group, "0", "MKSTREAM")
-        .catch((error: unknown) => {
-          if (!String((error as Error).message).startsWith("BUSYGROUP")) {
-            throw error;
-          }
-        });
+      await ensureGroup(next.client);
     } catch (error) {
       next.client.disconnect();
       next.reader.disconnect();
@@ -187,6 +182,21 @@ export function streamConsumer(options: StreamConsumerOptions): StreamConsumer {
       }, { cause: error });
     }
     conn = next;
+  }
+
+  /**
+   * Creates the group (from ID 0, with the stream) unless it exists. Also
+   * run when a read finds no group: Redis lost it (a restart without
+   * persistence, a FLUSHALL).
+   */
+  async function ensureGroup(client: Redis): Promise<void> {
+    try {
+      await client.xgroup("CREATE", stream, group, "0", "MKSTREAM");
+    } catch (error) {
+      if (!String((error as Error).message).startsWith("BUSYGROUP")) {
+        throw error;
+      }
+    }
   }
 
   async function onStop(ctx: WorkerContext): Promise<void> {
@@ -375,6 +385,10 @@ export function streamConsumer(options: StreamConsumerOptions): StreamConsumer {
         if (taking.aborted) break;
         history = "0"; // what was read but not acked is re-read first
         failures++;
+        if (String((error as Error)?.message).startsWith("NOGROUP")) {
+          log("warn", "the consumer group is gone; creating it again", {});
+          await ensureGroup(conn!.client).catch(() => {});
+        }
         log("warn", "redis command failed; retrying", {
           code: errorCode(error),
           failures,

@@ -175,6 +175,17 @@ export class Service {
     }
   }
 
+  /** The HTTP status of GET `path` on the ops server (0 when unreachable). */
+  async probe(path: "/readyz" | "/livez"): Promise<number> {
+    try {
+      const response = await fetch(new URL(path, this.#url));
+      await response.body?.cancel();
+      return response.status;
+    } catch {
+      return 0;
+    }
+  }
+
   /** POSTs a command through the ops router. */
   async dispatch(
     token: string,
