@@ -152,6 +152,7 @@ export class Runtime extends EventTarget implements Component {
       lifecycle,
       dispatcher,
     });
+    emitter.attach(this);
   }
 
   /**

@@ -4,9 +4,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { bearerAuth } from "hono/bearer-auth";
 import { getCookie } from "hono/cookie";
-import { Runtime } from "../mod.ts";
 import { opsRouter } from "../src/hono/mod.ts";
 import { call, post, type Reply, withServer } from "./_support/serve.ts";
+import { startPrices } from "./_support/prices.ts";
 import { assertNoUnhandled } from "./_support/unhandled.ts";
 
 const COOKIE = { cookie: "ops_session=s3cret" };
@@ -20,13 +20,7 @@ function assertError(reply: Reply, status: number, code: string): void {
 
 /** A started runtime and a router behind a cookie-based `auth` predicate. */
 async function cookieRouter() {
-  const runtime = new Runtime({ name: "svc" });
-  runtime.register({
-    name: "prices",
-    worker: { start() {}, stop() {} },
-    commands: [{ name: "noop", handler: () => ({}) }],
-  });
-  await runtime.startAll();
+  const runtime = await startPrices();
   const app = opsRouter({
     runtime,
     auth: (c) => getCookie(c, "ops_session") === "s3cret",
@@ -145,9 +139,7 @@ test("cross-site JSON requests are refused too; same-origin ones pass", async ()
 });
 
 test("bearer clients without Origin or Sec-Fetch-Site keep working", async () => {
-  const runtime = new Runtime({ name: "svc" });
-  runtime.register({ name: "prices", worker: { start() {}, stop() {} } });
-  await runtime.startAll();
+  const runtime = await startPrices();
   const app = opsRouter({
     runtime,
     authMiddleware: bearerAuth({ token: "t0ken" }),

@@ -3,9 +3,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-import { Runtime } from "../mod.ts";
+import type { Runtime } from "../mod.ts";
 import { opsRouter } from "../src/hono/mod.ts";
 import { call, post, type Reply, withServer } from "./_support/serve.ts";
+import { startPrices } from "./_support/prices.ts";
 import { assertNoUnhandled } from "./_support/unhandled.ts";
 
 const KEY = { "x-ops-key": "k" };
@@ -17,17 +18,6 @@ function assertJsonError(reply: Reply, status: number, code: string): void {
   assert.deepEqual(Object.keys(reply.body ?? {}), ["error"], reply.text);
   assert.equal(reply.body.error.code, code);
   assert.equal(typeof reply.body.error.message, "string");
-}
-
-async function startedRuntime(): Promise<Runtime> {
-  const runtime = new Runtime({ name: "svc" });
-  runtime.register({
-    name: "prices",
-    worker: { start() {}, stop() {} },
-    commands: [{ name: "noop", handler: () => ({}) }],
-  });
-  await runtime.startAll();
-  return runtime;
 }
 
 /** The router alone, mounted at "/" and mounted at "/ops", by base path. */
@@ -58,7 +48,7 @@ async function assertParentRoute(url: URL, app: Hono): Promise<void> {
 }
 
 test("issue 13.5: unknown and disabled routes under the prefix answer 404 JSON, alone or mounted", async () => {
-  const runtime = await startedRuntime();
+  const runtime = await startPrices();
   for (const [base, app] of layouts(runtime)) {
     await withServer(app.fetch, async (url) => {
       for (
@@ -99,7 +89,7 @@ test("issue 13.5: unknown and disabled routes under the prefix answer 404 JSON, 
 });
 
 test("issue 13.5: a wrong method on a known path answers 405 JSON with Allow, alone or mounted", async () => {
-  const runtime = await startedRuntime();
+  const runtime = await startPrices();
   for (const [base, app] of layouts(runtime)) {
     await withServer(app.fetch, async (url) => {
       const cases: Array<[string, string, string]> = [
@@ -128,7 +118,7 @@ test("issue 13.5: a wrong method on a known path answers 405 JSON with Allow, al
 });
 
 test("with the dashboard, POST {prefix} answers 405 behind auth", async () => {
-  const runtime = await startedRuntime();
+  const runtime = await startPrices();
   const app = opsRouter({ runtime, auth: () => true, dashboard: true });
   await withServer(app.fetch, async (url) => {
     const reply = await post(url, "/admin", {});
@@ -139,7 +129,7 @@ test("with the dashboard, POST {prefix} answers 405 behind auth", async () => {
 });
 
 test("paths outside the router are left to the parent app", async () => {
-  const runtime = await startedRuntime();
+  const runtime = await startPrices();
   const parent = new Hono();
   parent.route("/", opsRouter({ runtime }));
   parent.notFound((c) => c.text("parent says no", 404));

@@ -2,10 +2,12 @@
  * Runs the test suite (`tests/**\/*.test.ts`, written with `node:test`) on
  * Deno, Node 22, Node 24 and Bun, one after another, then the browser tests
  * (`tests/browser/*.test.ts`, real headless Chromium) on Node 24 as a fifth
- * phase, `browser`; streams each one's own output, then prints one summary
- * line per phase and a final line `N passed, M failed`. Exits non-zero when
- * any phase failed, crashed or printed no summary that could be read (such a
- * phase counts as 1 failed).
+ * phase, `browser`, then the infra phases, and last the packaging checks
+ * (`tools/_consumer_phase.ts`: the npm tarball and the JSR layout in
+ * throwaway consumer projects) as `consumer`; streams each one's own output,
+ * then prints one summary line per phase and a final line `N passed, M
+ * failed`. Exits non-zero when any phase failed, crashed or printed no
+ * summary that could be read (such a phase counts as 1 failed).
  *
  * Usage (through `deno task test`, which runs `npm install` first):
  *
@@ -15,6 +17,7 @@
  *   deno task test infra              only the infra phases (tools/_infra_phase.ts:
  *                                     real Redis and PostgreSQL; infra-deno,
  *                                     infra-node24, infra-bun)
+ *   deno task test consumer           only the consumer phase (not with --filter)
  *   deno task test --runtime=node22   the same, as a flag (comma-separated)
  *   deno task test --filter=retry     only files whose path contains "retry"
  *
@@ -24,6 +27,11 @@
  * `chromium` package; otherwise the phase counts as 1 failed. The path is
  * passed to the tests in `CHROMIUM_PATH`.
  *
+ * When a selected test file's name holds `prometheus`, Prometheus'
+ * `promtool` is found first (`tools/promtool.ts`: `PROMTOOL_PATH`, the
+ * PATH, or unpacked from Debian's `prometheus` package into a cache folder
+ * without installing it) and passed to every runtime in `PROMTOOL_PATH`.
+ *
  * Folders starting with `_` or `.` (e.g. `tests/_support/`) hold no test
  * files.
  *
@@ -31,6 +39,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { delimiter, join, relative } from "node:path";
+import { promtool } from "./promtool.ts";
 import {
   INFRA_ALIAS,
   infraPhases,
@@ -57,6 +66,8 @@ interface Runtime {
   browser?: boolean;
   /** Runs `tests/_infra/` (real Redis and PostgreSQL): tools/_infra_phase.ts. */
   infra?: boolean;
+  /** Runs this one file instead of `tests/`, and only when no --filter is given. */
+  only?: string;
   args(files: string[]): string[];
   /** Reads the runtime's own closing totals; undefined when absent. */
   parse(output: string): Counts | undefined;
@@ -126,11 +137,17 @@ const RUNTIMES: Runtime[] = [
   { ...nodeRuntime("browser", "node24"), browser: true },
 ];
 RUNTIMES.push(...infraPhases(RUNTIMES));
+// The packages as users install them, in throwaway projects (see the file).
+RUNTIMES.push({
+  ...RUNTIMES.find((runtime) => runtime.name === "deno")!,
+  name: "consumer",
+  only: "tools/_consumer_phase.ts",
+});
 
 function usage(message?: string): never {
   if (message) console.error(`error: ${message}`);
   console.error(
-    "usage: deno task test [deno|node22|node24|node|bun|browser|infra ...] [--runtime=a,b] [--filter=text]",
+    "usage: deno task test [deno|node22|node24|node|bun|browser|infra|consumer ...] [--runtime=a,b] [--filter=text]",
   );
   Deno.exit(2);
 }
@@ -308,7 +325,7 @@ async function run(runtime: Runtime, files: string[]): Promise<Result> {
     );
     return done({ passed: 0, failed: 1 }, "not installed");
   }
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = { ...sharedEnv };
   if (runtime.browser) {
     const found = await chromium();
     if (!found.path) {
@@ -386,7 +403,9 @@ async function run(runtime: Runtime, files: string[]): Promise<Result> {
 const { runtimes, filters } = parseArgs(Deno.args);
 const found = await findTestFiles(filters);
 const filesOf = (runtime: Runtime) =>
-  runtime.infra
+  runtime.only
+    ? (filters.length ? [] : [runtime.only])
+    : runtime.infra
     ? found.infra
     : runtime.browser
     ? found.browser
@@ -409,6 +428,17 @@ const lists: Array<[string, string[]]> = [
 for (const [what, files] of lists) {
   if (files.length && phases.some((p) => filesOf(p) === files)) {
     console.log(`${files.length} ${what}test file(s): ${files.join(" ")}`);
+  }
+}
+
+/** Environment every runtime gets, e.g. `PROMTOOL_PATH`. */
+const sharedEnv: Record<string, string> = {};
+if (found.runtimes.some((file) => file.includes("prometheus"))) {
+  const tool = await promtool();
+  if (tool.path) {
+    sharedEnv.PROMTOOL_PATH = tool.path;
+  } else {
+    console.error(`promtool: ${tool.problem} (the Prometheus tests will fail)`);
   }
 }
 

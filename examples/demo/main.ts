@@ -274,6 +274,14 @@ runtime.register({
       description:
         "wedges the loop for N seconds (default 8) to trip the watchdog",
       payloadKind: "json",
+      // The dashboard builds its payload form from this; being dangerous,
+      // it asks for the worker's name before sending.
+      payloadJsonSchema: {
+        type: "object",
+        properties: {
+          seconds: { type: "number", minimum: 1, maximum: 60 },
+        },
+      },
       dangerous: true,
       handler: (request) => {
         const seconds = (request.payload as { seconds?: unknown } | undefined)
@@ -462,6 +470,8 @@ app.route(
     commands: true,
     lifecycle: true,
     dashboard: true,
+    // Shown in the dashboard's header next to the pod name.
+    identity: { version: "catalog 1.0.0" },
     authMiddleware: bearerAuth({ token }),
     timeout: 30_000,
   }),

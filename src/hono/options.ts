@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { OpsRegistry, Runtime, WorkerkitError } from "../../mod.ts";
+import { checkExporter, type PrometheusExporterLike } from "./metrics_route.ts";
 
 /**
  * Decides whether a request may use the admin routes: `true` lets it
@@ -100,6 +101,17 @@ export interface OpsRouterOptions {
    */
   dashboard?: boolean;
   /**
+   * Enables `GET /metrics` (at the root, like `/livez`, behind `auth`): the Prometheus text format, collected
+   * on each scrape from a `PrometheusExporter`
+   * (`@opentelemetry/exporter-prometheus`, made with `preventServerStart:
+   * true` and registered as a reader of the `MeterProvider` that
+   * `otelObserver` reports to). Behind auth like every route under
+   * `prefix`, so it needs auth (or `unsafeAllowUnauthenticated: true`); to
+   * expose metrics without auth, serve {@linkcode metricsRouter} on an
+   * internal port instead.
+   */
+  metrics?: PrometheusExporterLike;
+  /**
    * The most dashboard event streams open at once; one more answers 429
    * `too_many_streams`.
    *
@@ -113,6 +125,43 @@ export interface OpsRouterOptions {
    * @default {15000}
    */
   heartbeatInterval?: number;
+  /**
+   * How many recent public events the router keeps for the dashboard: a
+   * new stream replays them first, and a reconnecting one resumes after
+   * its `Last-Event-ID` without a gap or a duplicate while the events it
+   * missed are still kept. 0 keeps none.
+   *
+   * @default {500}
+   */
+  eventHistory?: number;
+  /**
+   * The width of the dashboard's chart buckets, in ms: command
+   * throughput, failures and p50/p99 latency are aggregated per bucket on
+   * the server. At least 100.
+   *
+   * @default {10000}
+   */
+  chartBucket?: number;
+  /**
+   * How far back the dashboard's charts and timelines go, in ms: a whole
+   * number of `chartBucket`s, at most 1,000 of them.
+   *
+   * @default {900000}
+   */
+  chartWindow?: number;
+  /**
+   * An event stream whose client has not taken a write for this long, in
+   * ms, is closed, so a client that stopped reading frees its slot.
+   *
+   * @default {30000}
+   */
+  eventStreamWriteTimeout?: number;
+  /**
+   * What the dashboard's header shows about this process: `host` (the
+   * default is `POD_NAME`, else `HOSTNAME`, else Deno's `hostname()`) and
+   * the service's own `version` (none by default).
+   */
+  identity?: { host?: string; version?: string };
   /**
    * Closes the router's long-lived responses: when it aborts, open event
    * streams end and new ones answer 503 `shutting_down`. They also end
@@ -191,8 +240,14 @@ export interface RouterSettings {
   commands: boolean;
   lifecycle: boolean;
   dashboard: boolean;
+  metrics: PrometheusExporterLike | undefined;
   maxEventStreams: number;
   heartbeatInterval: number;
+  eventHistory: number;
+  chartBucket: number;
+  chartWindow: number;
+  eventStreamWriteTimeout: number;
+  identity: { host?: string; version?: string } | undefined;
   signal: AbortSignal | undefined;
   bodyLimit: number;
   timeout: number | undefined;
@@ -209,8 +264,14 @@ const KNOWN = new Set([
   "commands",
   "lifecycle",
   "dashboard",
+  "metrics",
   "maxEventStreams",
   "heartbeatInterval",
+  "eventHistory",
+  "chartBucket",
+  "chartWindow",
+  "eventStreamWriteTimeout",
+  "identity",
   "signal",
   "unsafeAllowUnauthenticated",
   "bodyLimit",
@@ -279,6 +340,16 @@ export function routerSettings(options: OpsRouterOptions): RouterSettings {
         "(or unsafeAllowUnauthenticated: true)",
     );
   }
+  const { metrics } = options;
+  if (metrics !== undefined) {
+    checkExporter(metrics);
+    if (auth === undefined && authMiddleware === undefined && !unsafe) {
+      throw invalid(
+        "metrics needs auth or authMiddleware (or unsafeAllowUnauthenticated: " +
+          "true); metricsRouter() serves them without auth on an internal port",
+      );
+    }
+  }
   return {
     runtime,
     registry,
@@ -288,8 +359,10 @@ export function routerSettings(options: OpsRouterOptions): RouterSettings {
     commands,
     lifecycle,
     dashboard,
+    metrics,
     maxEventStreams: checkMaxEventStreams(options.maxEventStreams),
     heartbeatInterval: checkHeartbeat(options.heartbeatInterval),
+    ...checkDashboard(options),
     signal,
     bodyLimit: checkBodyLimit(options.bodyLimit),
     timeout: checkDeadline("timeout", options.timeout),
@@ -369,6 +442,67 @@ function checkHeartbeat(interval: unknown): number {
     );
   }
   return interval;
+}
+
+function checkDashboard(options: OpsRouterOptions): Pick<
+  RouterSettings,
+  | "eventHistory"
+  | "chartBucket"
+  | "chartWindow"
+  | "eventStreamWriteTimeout"
+  | "identity"
+> {
+  const { eventHistory = 500, chartBucket = 10_000 } = options;
+  const { chartWindow = 900_000, eventStreamWriteTimeout = 30_000 } = options;
+  if (!wholeIn(eventHistory, 0, 100_000)) {
+    throw invalid("eventHistory must be a whole number in [0, 100000]");
+  }
+  if (!wholeIn(chartBucket, 100, MAX_TIMER_MS)) {
+    throw invalid(
+      `chartBucket must be a whole number of ms in [100, ${MAX_TIMER_MS}]`,
+    );
+  }
+  if (
+    !wholeIn(chartWindow, chartBucket, chartBucket * 1_000) ||
+    chartWindow % chartBucket !== 0
+  ) {
+    throw invalid(
+      "chartWindow must be a whole number of chartBucket, at most 1000 of them",
+    );
+  }
+  if (!wholeIn(eventStreamWriteTimeout, 1, MAX_TIMER_MS)) {
+    throw invalid(
+      `eventStreamWriteTimeout must be a whole number of ms in [1, ${MAX_TIMER_MS}]`,
+    );
+  }
+  return {
+    eventHistory,
+    chartBucket,
+    chartWindow,
+    eventStreamWriteTimeout,
+    identity: checkIdentity(options.identity),
+  };
+}
+
+function wholeIn(value: unknown, min: number, max: number): boolean {
+  return typeof value === "number" && Number.isSafeInteger(value) &&
+    value >= min && value <= max;
+}
+
+function checkIdentity(
+  identity: unknown,
+): { host?: string; version?: string } | undefined {
+  if (identity === undefined) return undefined;
+  const problem = "identity must be { host?: string; version?: string }";
+  if (identity === null || typeof identity !== "object") throw invalid(problem);
+  const out: { host?: string; version?: string } = {};
+  for (const [key, value] of Object.entries(identity)) {
+    if (key !== "host" && key !== "version") throw invalid(problem);
+    if (value === undefined) continue;
+    if (typeof value !== "string" || value.length > 253) throw invalid(problem);
+    out[key] = value;
+  }
+  return out;
 }
 
 function checkDeadline(
