@@ -8,7 +8,7 @@
 // Environment (all optional):
 //   PORT (8080; 0 picks a free one), HOST (127.0.0.1; 0.0.0.0 in a container),
 //   OPS_TOKEN (enables POST /admin/commands/dispatch behind a bearer token),
-//   SHUTDOWN_DELAY_MS (5000 in Kubernetes, else 0), SHUTDOWN_TIMEOUT_MS
+//   SHUTDOWN_DELAY_MS (5000 under Kubernetes, else 0), SHUTDOWN_TIMEOUT_MS
 //   (20000), LOG_LEVEL (info).
 import process from "node:process";
 import {
@@ -22,8 +22,8 @@ import {
 import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { runService, type Runtime } from "../../mod.ts";
-import { opsRouter } from "../../src/hono/mod.ts";
 import { serve, shutdownSignal } from "../../adapters/serve.ts";
+import { opsRouter } from "../../src/hono/mod.ts";
 import { logObserver } from "../../src/log/mod.ts";
 import { errorCode } from "./error_code.ts";
 
@@ -101,6 +101,11 @@ export async function serveWorkers(
   log: Logger,
 ): Promise<never> {
   const port = numberEnv("PORT", 8080, log);
+  // Unset: the server's default (5 s under Kubernetes, else 0).
+  const delayEnv = process.env.SHUTDOWN_DELAY_MS;
+  const shutdownDelay = delayEnv
+    ? numberEnv("SHUTDOWN_DELAY_MS", 0, log)
+    : undefined;
   const shutdownTimeout = shutdownBudget(log);
   const token = process.env.OPS_TOKEN;
   const app = new Hono();
@@ -117,12 +122,6 @@ export async function serveWorkers(
     port,
     hostname: process.env.HOST ?? "127.0.0.1",
   });
-  // The serve entry's default: 5 s in Kubernetes, 0 elsewhere.
-  const shutdownDelay = numberEnv(
-    "SHUTDOWN_DELAY_MS",
-    server.shutdownDelay ?? 0,
-    log,
-  );
   log.info("serving ops routes on {url}", {
     url: server.url.href,
     commands: Boolean(token),
@@ -130,18 +129,26 @@ export async function serveWorkers(
   let signalAt = 0;
   shutdown.addEventListener("abort", () => {
     signalAt = performance.now();
-    log.info("shutdown signal: draining", { shutdownDelay, shutdownTimeout });
+    log.info("shutdown signal: draining", {
+      shutdownDelay: shutdownDelay ?? server.shutdownDelay ?? 0,
+      shutdownTimeout,
+    });
   }, { once: true });
   try {
-    const { exitCode } = await runService({
+    const { exitCode, unstopped, phases } = await runService({
       runtime,
       server,
       signal: shutdown,
-      shutdownDelay,
+      ...(shutdownDelay === undefined ? {} : { shutdownDelay }),
       shutdownTimeout,
     });
     const shutdownMs = signalAt ? Math.round(performance.now() - signalAt) : 0;
-    log.info("stopped with exit code {exitCode}", { exitCode, shutdownMs });
+    log.info("stopped with exit code {exitCode}", {
+      exitCode,
+      shutdownMs,
+      unstopped,
+      phases,
+    });
     process.exit(exitCode);
   } catch (error) {
     // runService already shut down what had started; the public projection
