@@ -87,6 +87,12 @@ export interface WorkerSnapshot {
   description?: string;
   /** The worker's status. */
   status: WorkerStatus;
+  /**
+   * The cause of the latest restart by supervision, kept after the restart
+   * succeeded (when `status.lastFailure` is cleared): the same value as
+   * `status.lastRestart`, at the snapshot's top level as the SPEC names it.
+   */
+  lastRestart?: { at: string; failure: FailureInfo };
 }
 
 /** A point-in-time copy of the runtime's aggregate status. */

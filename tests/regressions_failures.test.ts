@@ -487,6 +487,8 @@ test("regression: the worker status keeps the cause of the latest restart", asyn
     at: failedAt,
     failure: { code: "broker_lost", message: "broker lost", at: failedAt },
   });
+  // The snapshot carries it at its top level too (SPEC: WorkerSnapshot.lastRestart).
+  assert.deepEqual(runtime.worker("a")!.lastRestart, status.lastRestart);
   await runtime.shutdown();
 });
 

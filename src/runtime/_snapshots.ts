@@ -10,6 +10,10 @@ export function snapshot(w: ManagedWorker): WorkerSnapshot {
     status: w.status(),
   };
   if (w.description !== undefined) s.description = w.description;
+  const restart = s.status.lastRestart;
+  if (restart) {
+    s.lastRestart = { at: restart.at, failure: { ...restart.failure } };
+  }
   return s;
 }
 
