@@ -100,7 +100,7 @@ export async function retry<T>(
   const callerSignal = assertSignal(options?.signal);
   const signal = callerSignal ?? new AbortController().signal;
 
-  return runAttempts({
+  return await runAttempts({
     run: (attempt) => {
       if (signal.aborted) return Promise.reject(signal.reason);
       const running = callAttempt(fn, attempt, signal);
