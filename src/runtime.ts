@@ -1,4 +1,4 @@
-import { type Clock, systemClock } from "./base/clock.ts";
+import type { Clock } from "./base/clock.ts";
 import { WorkerkitError } from "./base/errors.ts";
 import { validateRuntimeName } from "./base/names.ts";
 import type { CommandRequest, CommandResult } from "./command.ts";
@@ -8,19 +8,10 @@ import type { RuntimeOptions, WorkerRegistration } from "./options.ts";
 import { signalOf, type SignalOptions } from "./signal_options.ts";
 import type { CommandInfo, RuntimeStatus, WorkerSnapshot } from "./status.ts";
 import { ContainedListeners } from "./runtime/_contained_listeners.ts";
-import { Dispatcher } from "./runtime/_dispatcher.ts";
-import { Emitter } from "./runtime/_emitter.ts";
-import { Lifecycle } from "./runtime/_lifecycle.ts";
-import { RetryBudget } from "./runtime/_retry_budget.ts";
+import { type Parts, wireParts } from "./runtime/_parts.ts";
 import { runtimeReadiness } from "./runtime/_runtime_component.ts";
-import { cap, readinessPolicy, resolveSettings } from "./runtime/_settings.ts";
-import { Shutdown } from "./runtime/_shutdown.ts";
 import { byName, commandInfo, snapshot } from "./runtime/_snapshots.ts";
-import { StateReporter } from "./runtime/_state_reporter.ts";
-import { Supervisor } from "./runtime/_supervisor.ts";
-import { HandleBackend } from "./runtime/_worker_host.ts";
 import { REMOVABLE, stateError } from "./runtime/_worker_state.ts";
-import { WorkerTable } from "./runtime/_worker_table.ts";
 
 export type { SignalOptions } from "./signal_options.ts";
 
@@ -50,12 +41,9 @@ export type RuntimeEventType = keyof RuntimeEventMap;
  * `commandstart`, `commandend`, `checkstart` and `checkend`
  * ({@linkcode RuntimeEvent}s). A listener that throws is contained.
  *
- * The examples below share this setup:
- *
  * @example A worker, started and shut down
  * ```ts
  * import { Runtime } from "@workerkit/core";
- *
  * const runtime = new Runtime({ name: "billing" });
  * runtime.register({
  *   name: "ingest",
@@ -71,18 +59,13 @@ export class Runtime extends EventTarget implements Component {
   readonly name: string;
   /** The ops component kind. */
   readonly kind = "workerkit.runtime";
-  readonly #clock: Clock;
   readonly #listeners = new ContainedListeners(this, {
     add: (type, listener, options) =>
       super.addEventListener(type, listener, options),
     remove: (type, listener, options) =>
       super.removeEventListener(type, listener, options),
   });
-  readonly #reporter: StateReporter;
-  readonly #table: WorkerTable;
-  readonly #dispatcher: Dispatcher;
-  readonly #lifecycle: Lifecycle;
-  readonly #shutdown: Shutdown;
+  readonly #parts: Parts;
 
   /**
    * Makes a runtime; nothing runs until workers are registered and started.
@@ -99,58 +82,10 @@ export class Runtime extends EventTarget implements Component {
       );
     }
     validateRuntimeName(options.name);
-    const name = this.name = options.name;
-    const clock = this.#clock = options.clock ?? systemClock;
-    const policy = readinessPolicy(options.readinessPolicy);
-    const commandCap = cap(
-      "commandConcurrency",
-      options.commandConcurrency ?? 0,
-    );
-    const defaults = { ...options.defaults };
-    resolveSettings({}, defaults);
-    const emitter = new Emitter(options.observer, {
+    this.name = options.name;
+    this.#parts = wireParts(options, {
       listening: (type) => this.#listeners.has(type),
       dispatch: (event) => this.dispatchEvent(event),
-    });
-    const budget = options.retryBudget === undefined
-      ? undefined
-      : new RetryBudget(options.retryBudget, clock);
-    const reporter = this.#reporter = new StateReporter(
-      name,
-      clock,
-      policy,
-      emitter,
-    );
-    const supervisor = new Supervisor(clock, reporter);
-    const table = this.#table = new WorkerTable(
-      name,
-      defaults,
-      clock,
-      (w) => supervisor.stalled(w),
-    );
-    const dispatcher = this.#dispatcher = new Dispatcher(
-      name,
-      clock,
-      table,
-      reporter,
-      budget,
-      commandCap,
-    );
-    const host = new HandleBackend(name, reporter, supervisor);
-    const lifecycle = this.#lifecycle = new Lifecycle({
-      clock,
-      table,
-      reporter,
-      dispatcher,
-      budget,
-      host,
-      outcome: supervisor,
-    });
-    supervisor.attach(lifecycle);
-    this.#shutdown = new Shutdown(name, clock, {
-      reporter,
-      lifecycle,
-      dispatcher,
     });
   }
 
@@ -193,7 +128,7 @@ export class Runtime extends EventTarget implements Component {
    * timestamps) uses it, and so should code built around the runtime.
    */
   get clock(): Clock {
-    return this.#clock;
+    return this.#parts.clock;
   }
 
   /**
@@ -202,7 +137,7 @@ export class Runtime extends EventTarget implements Component {
    * shuts down when this turns true.
    */
   get failing(): boolean {
-    return this.#reporter.failing;
+    return this.#parts.reporter.failing;
   }
 
   /**
@@ -212,7 +147,7 @@ export class Runtime extends EventTarget implements Component {
    * server's graceful shutdown open.
    */
   get stopping(): AbortSignal {
-    return this.#reporter.stopping;
+    return this.#parts.reporter.stopping;
   }
 
   /**
@@ -225,7 +160,6 @@ export class Runtime extends EventTarget implements Component {
    * @example Taking a service out of rotation before shutdown
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * runtime.register({ name: "w", worker: { start() {}, stop() {} } });
    * await runtime.startAll();
@@ -235,7 +169,7 @@ export class Runtime extends EventTarget implements Component {
    * ```
    */
   beginStopping(): void {
-    this.#reporter.beginStopping();
+    this.#parts.reporter.beginStopping();
   }
 
   /**
@@ -249,7 +183,6 @@ export class Runtime extends EventTarget implements Component {
    * @example Registering a worker with a command
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * runtime.register({
    *   name: "cache",
@@ -260,10 +193,10 @@ export class Runtime extends EventTarget implements Component {
    * ```
    */
   register(registration: WorkerRegistration): void {
-    if (this.#reporter.shuttingDown) {
+    if (this.#parts.reporter.shuttingDown) {
       throw new WorkerkitError("runtime_shut_down");
     }
-    this.#reporter.count(this.#table.add(registration), 1);
+    this.#parts.reporter.count(this.#parts.table.add(registration), 1);
   }
 
   /**
@@ -278,7 +211,6 @@ export class Runtime extends EventTarget implements Component {
    * @example Removing a stopped worker
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * runtime.register({ name: "w", worker: { start() {}, stop() {} } });
    * await runtime.unregister("w");
@@ -286,14 +218,14 @@ export class Runtime extends EventTarget implements Component {
    * ```
    */
   unregister(worker: string, options?: SignalOptions): Promise<void> {
-    return this.#lifecycle.run(options, () => {
-      const w = this.#table.require(worker);
+    return this.#parts.lifecycle.run(options, () => {
+      const w = this.#parts.table.require(worker);
       if (!REMOVABLE.includes(w.state) || w.inFlight > 0) {
         throw stateError(w, "unregister");
       }
-      this.#table.remove(w);
+      this.#parts.table.remove(w);
       w.generation?.end();
-      this.#reporter.count(w, -1);
+      this.#parts.reporter.count(w, -1);
       return Promise.resolve();
     });
   }
@@ -314,7 +246,6 @@ export class Runtime extends EventTarget implements Component {
    * @example Starting one worker
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * runtime.register({ name: "w", worker: { start() {}, stop() {} } });
    * await runtime.start("w");
@@ -322,9 +253,9 @@ export class Runtime extends EventTarget implements Component {
    * ```
    */
   start(worker: string, options?: SignalOptions): Promise<void> {
-    return this.#lifecycle.run(options, (preempt) => {
-      const w = this.#table.require(worker);
-      return this.#lifecycle.start(w, options?.signal, preempt);
+    return this.#parts.lifecycle.run(options, (preempt) => {
+      const w = this.#parts.table.require(worker);
+      return this.#parts.lifecycle.start(w, options?.signal, preempt);
     });
   }
 
@@ -339,7 +270,6 @@ export class Runtime extends EventTarget implements Component {
    * @example Starting everything
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * runtime.register({ name: "a", worker: { start() {}, stop() {} } });
    * runtime.register({ name: "b", worker: { start() {}, stop() {} } });
@@ -348,9 +278,9 @@ export class Runtime extends EventTarget implements Component {
    * ```
    */
   startAll(options?: SignalOptions): Promise<void> {
-    return this.#lifecycle.run(
+    return this.#parts.lifecycle.run(
       options,
-      (preempt) => this.#lifecycle.startAll(options?.signal, preempt),
+      (preempt) => this.#parts.lifecycle.startAll(options?.signal, preempt),
     );
   }
 
@@ -366,7 +296,6 @@ export class Runtime extends EventTarget implements Component {
    * @example Draining a worker
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * runtime.register({ name: "w", worker: { start() {}, stop() {} } });
    * await runtime.start("w");
@@ -375,8 +304,8 @@ export class Runtime extends EventTarget implements Component {
    * ```
    */
   drain(worker: string, options?: SignalOptions): Promise<void> {
-    return this.#lifecycle.run(options, () => {
-      this.#lifecycle.drain(this.#table.require(worker));
+    return this.#parts.lifecycle.run(options, () => {
+      this.#parts.lifecycle.drain(this.#parts.table.require(worker));
       return Promise.resolve();
     });
   }
@@ -391,7 +320,6 @@ export class Runtime extends EventTarget implements Component {
    * @example Draining everything
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * runtime.register({ name: "w", worker: { start() {}, stop() {} } });
    * await runtime.startAll();
@@ -400,9 +328,9 @@ export class Runtime extends EventTarget implements Component {
    * ```
    */
   drainAll(options?: SignalOptions): Promise<void> {
-    return this.#lifecycle.run(options, () => {
-      for (const w of this.#table.all) {
-        if (w.state === "running") this.#lifecycle.drain(w);
+    return this.#parts.lifecycle.run(options, () => {
+      for (const w of this.#parts.table.all) {
+        if (w.state === "running") this.#parts.lifecycle.drain(w);
       }
       return Promise.resolve();
     });
@@ -418,7 +346,6 @@ export class Runtime extends EventTarget implements Component {
    * @example Draining everything, best effort
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * runtime.register({ name: "w", worker: { start() {}, stop() {} } });
    * await runtime.startAll();
@@ -427,8 +354,8 @@ export class Runtime extends EventTarget implements Component {
    * ```
    */
   drainAllBestEffort(options?: SignalOptions): Promise<void> {
-    return this.#lifecycle.run(options, () => {
-      this.#lifecycle.drainAll();
+    return this.#parts.lifecycle.run(options, () => {
+      this.#parts.lifecycle.drainAll();
       return Promise.resolve();
     });
   }
@@ -445,7 +372,6 @@ export class Runtime extends EventTarget implements Component {
    * @example Waiting for a drained worker to finish its commands
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * runtime.register({ name: "w", worker: { start() {}, stop() {} } });
    * await runtime.start("w");
@@ -456,8 +382,8 @@ export class Runtime extends EventTarget implements Component {
    */
   waitIdle(worker: string, options?: SignalOptions): Promise<void> {
     try {
-      return this.#dispatcher.waitIdle(
-        this.#table.require(worker),
+      return this.#parts.dispatcher.waitIdle(
+        this.#parts.table.require(worker),
         options?.signal,
       );
     } catch (error) {
@@ -474,14 +400,13 @@ export class Runtime extends EventTarget implements Component {
    * @example Waiting until every command has settled
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * await runtime.waitAllIdle({ signal: AbortSignal.timeout(5_000) });
    * console.log(runtime.status().inFlight); // 0
    * ```
    */
   waitAllIdle(options?: SignalOptions): Promise<void> {
-    return this.#dispatcher.waitIdle(undefined, options?.signal);
+    return this.#parts.dispatcher.waitIdle(undefined, options?.signal);
   }
 
   /**
@@ -500,7 +425,6 @@ export class Runtime extends EventTarget implements Component {
    * @example Stopping one worker
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * runtime.register({ name: "w", worker: { start() {}, stop() {} } });
    * await runtime.start("w");
@@ -509,9 +433,9 @@ export class Runtime extends EventTarget implements Component {
    * ```
    */
   stop(worker: string, options?: SignalOptions): Promise<void> {
-    return this.#lifecycle.run(options, (preempt) => {
-      const w = this.#table.require(worker);
-      return this.#lifecycle.stop(w, options?.signal, preempt);
+    return this.#parts.lifecycle.run(options, (preempt) => {
+      const w = this.#parts.table.require(worker);
+      return this.#parts.lifecycle.stop(w, options?.signal, preempt);
     });
   }
 
@@ -527,7 +451,6 @@ export class Runtime extends EventTarget implements Component {
    * @example Stopping everything, then starting again
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * runtime.register({ name: "w", worker: { start() {}, stop() {} } });
    * await runtime.startAll();
@@ -537,9 +460,9 @@ export class Runtime extends EventTarget implements Component {
    * ```
    */
   stopAll(options?: SignalOptions): Promise<void> {
-    return this.#lifecycle.run(
+    return this.#parts.lifecycle.run(
       options,
-      (preempt) => this.#lifecycle.stopAll(options?.signal, preempt),
+      (preempt) => this.#parts.lifecycle.stopAll(options?.signal, preempt),
     );
   }
 
@@ -560,7 +483,6 @@ export class Runtime extends EventTarget implements Component {
    * @example Shutting down under a deadline
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * runtime.register({ name: "w", worker: { start() {}, stop() {} } });
    * await runtime.startAll();
@@ -570,7 +492,7 @@ export class Runtime extends EventTarget implements Component {
    */
   shutdown(options?: SignalOptions): Promise<void> {
     try {
-      return this.#shutdown.run(signalOf(options));
+      return this.#parts.shutdown.run(signalOf(options));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -584,13 +506,12 @@ export class Runtime extends EventTarget implements Component {
    * @example Reading the aggregate
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const { state, ready, workers } = new Runtime({ name: "svc" }).status();
    * console.log(state, ready, workers); // "registered" false 0
    * ```
    */
   status(): RuntimeStatus {
-    return this.#reporter.status(this.#dispatcher.inFlight);
+    return this.#parts.reporter.status(this.#parts.dispatcher.inFlight);
   }
 
   /**
@@ -603,13 +524,12 @@ export class Runtime extends EventTarget implements Component {
    * @example Answering a liveness probe
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * console.log(runtime.live() ? 200 : 503); // 200
    * ```
    */
   live(): boolean {
-    return this.#table.live();
+    return this.#parts.table.live();
   }
 
   /**
@@ -622,7 +542,6 @@ export class Runtime extends EventTarget implements Component {
    * @example Adding the runtime to an ops registry
    * ```ts
    * import { OpsRegistry, Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * const registry = new OpsRegistry();
    * registry.register(runtime);
@@ -632,9 +551,9 @@ export class Runtime extends EventTarget implements Component {
   readiness(): Readiness {
     return runtimeReadiness(
       this.status(),
-      this.#table.all,
-      this.#reporter.policy,
-      this.#reporter.winding,
+      this.#parts.table.all,
+      this.#parts.reporter.policy,
+      this.#parts.reporter.winding,
     );
   }
 
@@ -646,7 +565,6 @@ export class Runtime extends EventTarget implements Component {
    * @example Inspecting the runtime
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * runtime.register({ name: "w", worker: { start() {}, stop() {} } });
    * console.log(Object.keys(runtime.inspect().commands)); // ["w"]
@@ -654,7 +572,9 @@ export class Runtime extends EventTarget implements Component {
    */
   inspect(): RuntimeInspection {
     const commands: Record<string, CommandInfo[]> = {};
-    for (const w of this.#table.all) commands[w.name] = this.commands(w.name)!;
+    for (const w of this.#parts.table.all) {
+      commands[w.name] = this.commands(w.name)!;
+    }
     return { status: this.status(), workers: this.workers(), commands };
   }
 
@@ -666,14 +586,13 @@ export class Runtime extends EventTarget implements Component {
    * @example Listing workers
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * runtime.register({ name: "w", worker: { start() {}, stop() {} } });
    * console.log(runtime.workers().map((w) => w.qualifiedName)); // ["svc/w"]
    * ```
    */
   workers(): WorkerSnapshot[] {
-    return this.#table.all.map(snapshot);
+    return this.#parts.table.all.map(snapshot);
   }
 
   /**
@@ -685,14 +604,13 @@ export class Runtime extends EventTarget implements Component {
    * @example Looking a worker up
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * runtime.register({ name: "w", worker: { start() {}, stop() {} } });
    * console.log(runtime.worker("svc/w")?.name, runtime.worker("x")); // "w" undefined
    * ```
    */
   worker(worker: string): WorkerSnapshot | undefined {
-    const w = this.#table.get(worker);
+    const w = this.#parts.table.get(worker);
     return w ? snapshot(w) : undefined;
   }
 
@@ -705,7 +623,6 @@ export class Runtime extends EventTarget implements Component {
    * @example Listing a worker's commands
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * runtime.register({
    *   name: "w",
@@ -716,7 +633,7 @@ export class Runtime extends EventTarget implements Component {
    * ```
    */
   commands(worker: string): CommandInfo[] | undefined {
-    const w = this.#table.get(worker);
+    const w = this.#parts.table.get(worker);
     if (!w) return undefined;
     return [...w.commands.values()].map(commandInfo).sort(byName);
   }
@@ -743,7 +660,6 @@ export class Runtime extends EventTarget implements Component {
    * @example Running a command
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * runtime.register({
    *   name: "cache",
@@ -759,6 +675,6 @@ export class Runtime extends EventTarget implements Component {
     request: CommandRequest,
     options?: SignalOptions,
   ): Promise<CommandResult> {
-    return this.#dispatcher.dispatch(request, options);
+    return this.#parts.dispatcher.dispatch(request, options);
   }
 }
