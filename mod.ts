@@ -48,7 +48,18 @@ export type {
   CommandHandler,
   CommandRequest,
   CommandResult,
+  HandlerRequest,
 } from "./src/command.ts";
+export { command } from "./src/typed_command.ts";
+export type { SchemaCommand } from "./src/typed_command.ts";
+export type {
+  InferSchemaOutput,
+  StandardSchemaIssue,
+  StandardSchemaProps,
+  StandardSchemaResult,
+  StandardSchemaV1,
+} from "./src/standard_schema.ts";
+export { CommandRejection } from "./src/base/command_rejection.ts";
 export type {
   CommandFailureInfo,
   CommandInfo,
@@ -78,7 +89,11 @@ export type {
   TransitionEvent,
 } from "./src/events.ts";
 export { WorkerkitError } from "./src/base/errors.ts";
-export type { WorkerkitErrorCode } from "./src/base/errors.ts";
+export type {
+  PayloadIssue,
+  WorkerkitErrorCode,
+  WorkerkitErrorOptions,
+} from "./src/base/errors.ts";
 export { OperationalFailure } from "./src/base/operational_failure.ts";
 export { publicFailure } from "./src/failure.ts";
 export { OpsRegistry } from "./src/ops/mod.ts";

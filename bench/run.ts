@@ -25,6 +25,7 @@ import { fmt, JSON_PREFIX } from "./_common.ts";
 import type { DispatchReport } from "./dispatch.ts";
 import type { MemoryReport } from "./memory.ts";
 import type { ScaleReport } from "./scale.ts";
+import type { ValidationReport } from "./validation.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = (path: string) => join(root, "node_modules", path);
@@ -50,7 +51,7 @@ const RUNTIMES: RuntimeSpec[] = [
   { name: "bun", exe: bin("bun/bin/bun.exe"), flags: [] },
 ];
 
-const BENCHES = ["dispatch", "memory", "scale"] as const;
+const BENCHES = ["dispatch", "memory", "scale", "validation"] as const;
 type BenchName = typeof BENCHES[number];
 
 interface Options {
@@ -70,6 +71,7 @@ interface Column {
   dispatch?: DispatchReport;
   memory?: MemoryReport;
   scale?: ScaleReport;
+  validation?: ValidationReport;
 }
 
 function usage(message: string): never {
@@ -298,6 +300,16 @@ function memoryTable(columns: Column[]): string {
   ]);
 }
 
+function validationTable(columns: Column[]): string {
+  const row = (name: string): Cell<ValidationReport> => (r) =>
+    `${fmt(r.ns[name]!)} (×${(r.ns[name]! / r.ns.none!).toFixed(2)})`;
+  return table("validation", columns, "validation", [
+    ["ns/op, `dispatch` without a schema", row("none")],
+    ["ns/op, with a small Zod 4 object schema", row("zod")],
+    ["ns/op, with the same Valibot 1 schema", row("valibot")],
+  ]);
+}
+
 function scaleTable(columns: Column[]): string {
   return table("scale", columns, "scale", [
     ["register 10,000 workers, ms", (r) => fmt(r.lifecycle.registerMs)],
@@ -451,6 +463,9 @@ async function main(): Promise<void> {
   }
   if (options.benches.includes("scale")) {
     sections.push(`## scale\n\n${scaleTable(columns)}`);
+  }
+  if (options.benches.includes("validation")) {
+    sections.push(`## validation\n\n${validationTable(columns)}`);
   }
   sections.push(`## targets\n\n${targetsTable(columns)}`);
   console.log(sections.join("\n\n"));

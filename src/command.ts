@@ -1,3 +1,4 @@
+import type { StandardSchemaV1 } from "./standard_schema.ts";
 import type { WorkerHandle } from "./worker.ts";
 
 /** A request to run one of a worker's commands. */
@@ -36,11 +37,30 @@ export interface CommandContext {
   readonly attempt: number;
 }
 
-/** A command handler: may return a result or a promise of one. */
-export type CommandHandler = (
-  request: CommandRequest,
+/**
+ * The request a handler receives: a {@linkcode CommandRequest}, whose
+ * `payload` is the schema's output when the command declares
+ * `payloadSchema`.
+ *
+ * @typeParam Payload The validated payload's type; `unknown` without a schema.
+ */
+export type HandlerRequest<Payload = unknown> = unknown extends Payload
+  ? CommandRequest
+  : CommandRequest & { payload: Payload };
+
+/**
+ * A command handler: may return a result or a promise of one.
+ *
+ * @typeParam Payload The validated payload's type; `unknown` without a schema.
+ * @typeParam Result What the handler returns.
+ */
+export type CommandHandler<
+  Payload = unknown,
+  Result extends CommandResult | void = CommandResult | void,
+> = (
+  request: HandlerRequest<Payload>,
   ctx: CommandContext,
-) => CommandResult | void | Promise<CommandResult | void>;
+) => Result | Promise<Result>;
 
 /**
  * A worker-owned command, given to `register` in `commands`.
@@ -57,7 +77,10 @@ export type CommandHandler = (
  * };
  * ```
  */
-export interface Command {
+export interface Command<
+  Payload = unknown,
+  Result extends CommandResult | void = CommandResult | void,
+> {
   /** One or more `/`-separated segments of `a-z 0-9 - _`. */
   name: string;
   /** What it does. */
@@ -68,6 +91,31 @@ export interface Command {
   idempotent?: boolean;
   /** Advisory: needs operator care. */
   dangerous?: boolean;
-  /** Runs the command. */
-  handler: CommandHandler;
+  /**
+   * Validates the payload before the first attempt: any Standard Schema v1
+   * (Zod 4, Valibot 1, ArkType 2, ...). A payload it refuses rejects the
+   * dispatch with `invalid_payload` (HTTP 422) and safe `issues`; the
+   * handler never runs. The handler receives the schema's output. Async
+   * schemas run inside the first attempt's `commandTimeout`. Use
+   * {@linkcode command} to have `request.payload` typed from it.
+   */
+  payloadSchema?: StandardSchemaV1<unknown, Payload>;
+  /**
+   * The payload as JSON Schema, listed in {@linkcode CommandInfo} and used
+   * by the dashboard's form. When absent, it is taken from `payloadSchema`
+   * if the schema implements Standard JSON Schema (Zod 4 does; Valibot
+   * through `@valibot/to-json-schema`'s `toStandardJsonSchema`).
+   */
+  payloadJsonSchema?: Record<string, unknown>;
+  /**
+   * Runs the command.
+   *
+   * @param request The request, with the validated payload.
+   * @param ctx This attempt's signal, the worker's handle and ids.
+   * @returns The result, or a promise of it.
+   */
+  handler(
+    request: CommandRequest & { payload: Payload },
+    ctx: CommandContext,
+  ): Result | Promise<Result>;
 }

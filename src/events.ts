@@ -78,6 +78,12 @@ export interface CommandEndEvent extends CommandStartEvent {
   code?: string;
   /** The public message on failure. */
   message?: string;
+  /**
+   * `true` when the dispatch ended by the caller's fault, not the worker's:
+   * the handler threw a `CommandRejection`, or the payload schema refused
+   * the payload (`invalid_payload`, `attempts: 0`). Absent otherwise.
+   */
+  rejected?: true;
   /** The original error on failure. Private: never publish it. */
   cause?: unknown;
 }

@@ -111,4 +111,10 @@ export interface CommandInfo {
   idempotent?: boolean;
   /** Advisory: it changes or destroys state an operator should think about. */
   dangerous?: boolean;
+  /**
+   * The payload as JSON Schema (draft 2020-12 where it came from a Standard
+   * JSON Schema), when the command declares one or its `payloadSchema` can
+   * describe itself. A fresh copy on every read.
+   */
+  payloadJsonSchema?: Record<string, unknown>;
 }

@@ -1,15 +1,21 @@
 // Commands end to end: a worker registers named commands, an operator
-// discovers them (workers(), commands()), and dispatch() runs them with a
-// payload — then every refusal and failure, each recognised by its stable
-// `code`: bad names, unknown targets, a draining worker, a worker that stopped
-// accepting work, a handler error (whose text stays private), a public
-// OperationalFailure, a deadline, and a retry that succeeds on attempt 3.
+// discovers them (workers(), commands(), with each payload's JSON Schema),
+// and dispatch() runs them with a payload checked by a Zod schema — then
+// every refusal and failure, each recognised by its stable `code`: bad names,
+// unknown targets, a payload the schema refuses (`invalid_payload` with its
+// issues), a request that is the caller's fault (`CommandRejection`), a
+// draining worker, a worker that stopped accepting work, a handler error
+// (whose text stays private), a deadline, and a retry that succeeds on
+// attempt 3.
 //
 //   deno run -A examples/commands/main.ts
 //   node examples/commands/main.ts          (Node 22.18+ or 24)
 //   bun examples/commands/main.ts
+import { z } from "zod";
 import {
   attempts,
+  command,
+  CommandRejection,
   constant,
   delay,
   OperationalFailure,
@@ -17,6 +23,12 @@ import {
   type WorkerHandle,
   WorkerkitError,
 } from "../../mod.ts";
+
+/** What `price/set` accepts; the handler gets `{ sku: string; price: number }`. */
+const PriceChange = z.object({
+  sku: z.string().min(1).max(32),
+  price: z.number().positive(),
+});
 
 const prices = new Map<string, number>([["apple", 1.2], ["pear", 0.9]]);
 let handle: WorkerHandle | undefined;
@@ -34,26 +46,25 @@ runtime.register({
   },
   commandTimeout: 200,
   commands: [
-    {
+    command({
       name: "price/set",
       description: "sets one price",
       payloadKind: "json",
-      handler: (request) => {
-        const { sku, price } = request.payload as {
-          sku: string;
-          price: number;
-        };
-        if (typeof price !== "number" || price <= 0) {
-          // Public on purpose: the code and message reach status and HTTP.
-          throw new OperationalFailure({
-            code: "invalid_price",
-            message: "price must be a positive number",
+      payloadSchema: PriceChange,
+      handler: ({ payload: { sku, price } }) => {
+        const before = prices.get(sku);
+        if (before !== undefined && price > before * 10) {
+          // The caller's fault, not the worker's: public text, never
+          // retried, not a command failure (HTTP 409).
+          throw new CommandRejection({
+            code: "price_jump",
+            message: "a price may not grow more than tenfold at once",
           });
         }
         prices.set(sku, price);
         return { message: `${sku} = ${price}`, payload: { size: prices.size } };
       },
-    },
+    }),
     {
       name: "cache/refresh",
       description: "reloads prices from the database",
@@ -108,7 +119,8 @@ for (const w of runtime.workers()) {
       c.dangerous ? "dangerous" : "",
       c.payloadKind ? `payload:${c.payloadKind}` : "",
     ].filter(Boolean).join(",");
-    const text = `${c.description ?? ""}${flags ? ` [${flags}]` : ""}`;
+    const schema = c.payloadJsonSchema ? " (payload JSON Schema listed)" : "";
+    const text = `${c.description ?? ""}${flags ? ` [${flags}]` : ""}${schema}`;
     console.log(
       `  ${w.qualifiedName.padEnd(13)} ${c.name.padEnd(14)} ${text}`.trimEnd(),
     );
@@ -160,11 +172,27 @@ await attempt(
   "unknown command",
   () => runtime.dispatch({ worker: "pricing", name: "cache/clear" }),
 );
-await attempt("handler throws a public failure", () =>
+await attempt("payload the schema refuses", () =>
   runtime.dispatch({
     worker: "pricing",
     name: "price/set",
     payload: { sku: "fig", price: -1 },
+  }));
+// The issues say where and why, without echoing the payload's values.
+await runtime.dispatch({
+  worker: "pricing",
+  name: "price/set",
+  payload: { sku: "", price: "cheap" },
+}).catch((error: WorkerkitError) => {
+  for (const issue of error.issues ?? []) {
+    console.log(`    ${issue.path.join(".")}: ${issue.message}`);
+  }
+});
+await attempt("the caller's fault (CommandRejection)", () =>
+  runtime.dispatch({
+    worker: "pricing",
+    name: "price/set",
+    payload: { sku: "apple", price: 99 },
   }));
 await attempt(
   "deadline (commandTimeout 200 ms)",

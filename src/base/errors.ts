@@ -21,7 +21,8 @@ export type WorkerkitErrorCode =
   | "loop_exited"
   | "loop_worker_active"
   | "runtime_shut_down"
-  | "retry_budget_exhausted";
+  | "retry_budget_exhausted"
+  | "invalid_payload";
 
 /**
  * The fixed, public message for each code. These are what status, events,
@@ -46,7 +47,27 @@ export const PUBLIC_MESSAGES: Readonly<Record<WorkerkitErrorCode, string>> = {
   loop_worker_active: "loop worker is still active",
   runtime_shut_down: "runtime is shut down",
   retry_budget_exhausted: "retry budget exhausted",
+  invalid_payload: "invalid payload",
 };
+
+/**
+ * One reason a command's payload was refused by its `payloadSchema`: where
+ * (the keys from the payload's root) and why. Built by the runtime from the
+ * schema's issues with the payload's own values taken out, so it is safe to
+ * show to the caller.
+ */
+export interface PayloadIssue {
+  /** The keys from the payload's root to the offending value; `[]` for the root. */
+  readonly path: readonly (string | number)[];
+  /** The schema's message, at most 200 characters, with payload values redacted. */
+  readonly message: string;
+}
+
+/** Options of a {@linkcode WorkerkitError} beyond the standard `cause`. */
+export interface WorkerkitErrorOptions extends ErrorOptions {
+  /** For `invalid_payload`: what was wrong with the payload. */
+  issues?: readonly PayloadIssue[];
+}
 
 /**
  * The one error class Workerkit throws for its own conditions. Plain misuse
@@ -70,22 +91,30 @@ export const PUBLIC_MESSAGES: Readonly<Record<WorkerkitErrorCode, string>> = {
 export class WorkerkitError extends Error {
   /** The stable, machine-readable reason. */
   readonly code: WorkerkitErrorCode;
+  /**
+   * For `invalid_payload`: what was wrong, at most 20 issues, each safe to
+   * show to the caller (the router sends them in the 422 body).
+   */
+  readonly issues?: readonly PayloadIssue[];
 
   /**
    * Makes an error with a stable code.
    *
    * @param code The stable code.
    * @param message A specific message for the direct caller; defaults to the code's public message.
-   * @param options The standard `cause` option.
+   * @param options The standard `cause` option, and `issues` for `invalid_payload`.
    */
   constructor(
     code: WorkerkitErrorCode,
     message?: string,
-    options?: ErrorOptions,
+    options?: WorkerkitErrorOptions,
   ) {
     super(message ?? PUBLIC_MESSAGES[code], options);
     this.name = "WorkerkitError";
     this.code = code;
+    if (options?.issues !== undefined) {
+      this.issues = Object.freeze([...options.issues]);
+    }
   }
 
   /**

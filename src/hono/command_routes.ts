@@ -1,10 +1,19 @@
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { CommandRequest } from "../../mod.ts";
 import { isValidCommandName } from "../../mod.ts";
 import type { Runtime } from "../../mod.ts";
 import { failureFor, requestFailure } from "./error_mapping.ts";
 import type { RouterSettings } from "./options.ts";
-import { errorResponse, jsonResponse } from "./respond.ts";
+import { errorBody, errorResponse, textResponse } from "./respond.ts";
+import {
+  type Claim,
+  fingerprintOf,
+  idempotencyKey,
+  IdempotencyStore,
+  type StoredAnswer,
+} from "./idempotency.ts";
+import { WorkerkitError, type WorkerkitErrorCode } from "../../mod.ts";
 import { readJsonObject } from "./strict_json.ts";
 import { isWorkerRef } from "../../mod.ts";
 
@@ -29,6 +38,9 @@ export function mountCommands(
   settings: RouterSettings,
   runtime: Runtime,
 ): void {
+  const store = settings.idempotencyWindow > 0
+    ? new IdempotencyStore(settings.idempotencyWindow, () => Date.now())
+    : undefined;
   app.post(`${settings.prefix}/commands/dispatch`, async (c) => {
     const body = await readJsonObject(c, { fields: FIELDS });
     if (!body.ok) return errorResponse(c, body.failure);
@@ -61,22 +73,131 @@ export function mountCommands(
     if (Object.hasOwn(body.value, "payload")) {
       request.payload = body.value.payload;
     }
-    let result: unknown;
-    try {
-      result = await runtime.dispatch(request);
-    } catch (error) {
-      return errorResponse(c, failureFor(error, "command"));
+    let claim: Claim | undefined;
+    if (store) {
+      const key = idempotencyKey(c.req.header("idempotency-key"));
+      if (key === null) {
+        return errorResponse(
+          c,
+          requestFailure(
+            400,
+            "invalid_argument",
+            "Idempotency-Key must be 1 to 255 visible ASCII characters",
+          ),
+        );
+      }
+      if (key !== undefined) {
+        claim = store.claim(
+          `${qualified(runtime, worker)}\u0000${name}\u0000${key}`,
+          await fingerprintOf(JSON.stringify([worker, name, request.payload])),
+        );
+        const refused = claimAnswer(c, claim);
+        if (refused) return refused;
+      }
     }
-    // The names were validated above, so they are safe to send back.
-    return jsonResponse(
+    const answer = await dispatchAnswer(runtime, request);
+    if (claim?.kind === "run") claim.finish(answer.keep ? answer : undefined);
+    return textResponse(
       c,
-      200,
-      { worker, name, result: result ?? {} },
-      requestFailure(
-        500,
-        "result_not_serialisable",
-        "command result is not serialisable",
-      ),
+      answer.status as ContentfulStatusCode,
+      answer.body,
     );
   });
+}
+
+/** The answer for a key that is not free to run: a replay, or a refusal. */
+function claimAnswer(c: Context, claim: Claim): Response | undefined {
+  switch (claim.kind) {
+    case "run":
+      return undefined;
+    case "replay":
+      return textResponse(
+        c,
+        claim.answer.status as ContentfulStatusCode,
+        claim.answer.body,
+        { "idempotent-replayed": "true" },
+      );
+    case "running":
+      return errorResponse(
+        c,
+        requestFailure(
+          409,
+          "idempotency_key_in_use",
+          "a request with this Idempotency-Key is still running",
+        ),
+      );
+    case "mismatch":
+      return errorResponse(
+        c,
+        requestFailure(
+          422,
+          "idempotency_key_reused",
+          "this Idempotency-Key was used for a different request",
+        ),
+      );
+  }
+}
+
+/**
+ * Refusals that happen before the command runs: a retry with the same key
+ * must be free to run, so their answers are not kept.
+ */
+const NOT_RUN: ReadonlySet<WorkerkitErrorCode> = new Set([
+  "invalid_name",
+  "invalid_argument",
+  "invalid_payload",
+  "worker_not_found",
+  "command_not_found",
+  "invalid_worker_state",
+  "runtime_not_accepting_work",
+  "worker_not_accepting_work",
+  "runtime_saturated",
+  "worker_saturated",
+  "runtime_shut_down",
+  "canceled",
+]);
+
+/** Runs the dispatch; the answer's text, and whether a retry should replay it. */
+async function dispatchAnswer(
+  runtime: Runtime,
+  request: CommandRequest,
+): Promise<StoredAnswer & { keep: boolean }> {
+  let result: unknown;
+  try {
+    result = await runtime.dispatch(request);
+  } catch (error) {
+    const failure = failureFor(error, "command");
+    return {
+      status: failure.status,
+      body: errorBody(failure),
+      keep: !notRun(error),
+    };
+  }
+  // The names were validated above, so they are safe to send back.
+  const { worker, name } = request;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify({ worker, name, result: result ?? {} });
+  } catch {
+    text = undefined;
+  }
+  if (text === undefined) {
+    const failure = requestFailure(
+      500,
+      "result_not_serialisable",
+      "command result is not serialisable",
+    );
+    return { status: 500, body: errorBody(failure), keep: true };
+  }
+  return { status: 200, body: text, keep: true };
+}
+
+function notRun(error: unknown): boolean {
+  const code = WorkerkitError.codeOf(error);
+  return code !== undefined && NOT_RUN.has(code);
+}
+
+/** One key per worker: its local and qualified names mean the same worker. */
+function qualified(runtime: Runtime, worker: string): string {
+  return worker.includes("/") ? worker : `${runtime.name}/${worker}`;
 }

@@ -6,6 +6,7 @@ import {
   WorkerkitError,
   type WorkerkitErrorCode,
 } from "../../mod.ts";
+import { CommandRejection, type PayloadIssue } from "../../mod.ts";
 
 /**
  * An HTTP error answer: a status and the public code and message of the
@@ -21,6 +22,8 @@ export interface HttpFailure {
   code: string;
   /** A fixed or explicitly public message. */
   message: string;
+  /** For `invalid_payload` (422): what was wrong, already made safe by the runtime. */
+  issues?: readonly PayloadIssue[];
 }
 
 /**
@@ -30,6 +33,7 @@ export interface HttpFailure {
 const STATUS: Readonly<Record<WorkerkitErrorCode, ContentfulStatusCode>> = {
   invalid_name: 400,
   invalid_argument: 400,
+  invalid_payload: 422,
   worker_not_found: 404,
   command_not_found: 404,
   worker_already_registered: 409,
@@ -76,11 +80,14 @@ export function failureFor(
   try {
     const own = WorkerkitError.codeOf(error);
     if (own !== undefined) {
-      return {
+      const answer: HttpFailure = {
         status: STATUS[own],
         code: own,
         message: WorkerkitError.publicMessage(own),
       };
+      const issues = own === "invalid_payload" ? issuesOf(error) : undefined;
+      if (issues) answer.issues = issues;
+      return answer;
     }
     const failure = publicFailure(error, context);
     if (isOpsRejection(error, failure.code)) return { status: 409, ...failure };
@@ -100,11 +107,37 @@ function generic(): { code: string; message: string } {
 }
 
 /**
- * Whether the operational failure the public projection came from is an
- * `OpsCommandError` of kind `rejected` with the projected code.
+ * The issues of an `invalid_payload` error, copied field by field (the
+ * runtime made them safe; the copy keeps anything else off the wire).
+ */
+function issuesOf(error: unknown): PayloadIssue[] | undefined {
+  try {
+    const raw: unknown = (error as WorkerkitError).issues;
+    if (!Array.isArray(raw)) return undefined;
+    return raw.slice(0, 20).map((issue: PayloadIssue) => ({
+      path: Array.isArray(issue.path)
+        ? issue.path.filter((p) =>
+          typeof p === "string" || typeof p === "number"
+        )
+        : [],
+      message: typeof issue.message === "string"
+        ? issue.message
+        : "invalid value",
+    }));
+  } catch {
+    // A hostile error object: the 422 goes out without issues.
+    return undefined;
+  }
+}
+
+/**
+ * Whether the operational failure the public projection came from is the
+ * caller's fault — a `CommandRejection`, or an `OpsCommandError` of kind
+ * `rejected` — with the projected code.
  */
 function isOpsRejection(error: unknown, code: string): boolean {
-  return OpsCommandError.rejectionIn(error)?.code === code;
+  return OpsCommandError.rejectionIn(error)?.code === code ||
+    CommandRejection.rejectionIn(error)?.code === code;
 }
 
 const HTTP_CODES: Readonly<Record<number, [string, string]>> = {

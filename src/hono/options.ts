@@ -141,6 +141,17 @@ export interface OpsRouterOptions {
    * deadlines. No deadline when absent.
    */
   timeout?: number;
+  /**
+   * How long, in ms, an `Idempotency-Key` on `POST {prefix}/commands/dispatch`
+   * is remembered: a retry with the same key and body within it gets the
+   * first answer again (`Idempotent-Replayed: true`) instead of running the
+   * command twice. Keys are per worker and command, kept in this process
+   * only (at most 10,000; the oldest is forgotten first). `0` turns the
+   * header off (it is then ignored).
+   *
+   * @default {600000}
+   */
+  idempotencyWindow?: number;
 }
 
 /**
@@ -173,6 +184,7 @@ export interface RouterSettings {
   signal: AbortSignal | undefined;
   bodyLimit: number;
   timeout: number | undefined;
+  idempotencyWindow: number;
 }
 
 const KNOWN = new Set([
@@ -190,6 +202,7 @@ const KNOWN = new Set([
   "unsafeAllowUnauthenticated",
   "bodyLimit",
   "timeout",
+  "idempotencyWindow",
 ]);
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -266,7 +279,18 @@ export function routerSettings(options: OpsRouterOptions): RouterSettings {
     signal,
     bodyLimit: checkBodyLimit(options.bodyLimit),
     timeout: checkTimeout(options.timeout),
+    idempotencyWindow: checkIdempotencyWindow(options.idempotencyWindow),
   };
+}
+
+const DAY_MS = 86_400_000;
+
+function checkIdempotencyWindow(window: unknown): number {
+  if (window === undefined) return 600_000;
+  if (typeof window !== "number" || !(window >= 0) || window > DAY_MS) {
+    throw invalid(`idempotencyWindow must be a number of ms in [0, ${DAY_MS}]`);
+  }
+  return window;
 }
 
 function flag(

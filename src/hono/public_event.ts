@@ -65,6 +65,7 @@ const PUBLIC_FIELDS: Record<
     ["durationMs", "number"],
     ["code", "string"],
     ["message", "string"],
+    ["rejected", "boolean"],
     ["at", "string"],
   ],
   checkstart: [

@@ -23,6 +23,8 @@ export interface OpsErrorBody {
     code: string;
     /** A fixed or explicitly public message; never request input. */
     message: string;
+    /** For 422 `invalid_payload`: each issue's path and safe message. */
+    issues?: readonly { path: readonly (string | number)[]; message: string }[];
   };
 }
 
@@ -85,12 +87,40 @@ export function errorResponse(
   failure: HttpFailure,
   headers?: Record<string, string>,
 ): Response {
+  return textResponse(c, failure.status, errorBody(failure), headers);
+}
+
+/**
+ * The JSON text of an error answer, `{ error: { code, message, issues? } }`.
+ *
+ * @internal
+ * @param failure The public failure.
+ * @returns The body text.
+ */
+export function errorBody(failure: HttpFailure): string {
   const body: OpsErrorBody = {
     error: { code: failure.code, message: failure.message },
   };
-  return c.body(
-    JSON.stringify(body),
-    failure.status,
-    headers ? { ...HEADERS, ...headers } : HEADERS,
-  );
+  if (failure.issues) body.error.issues = failure.issues;
+  return JSON.stringify(body);
+}
+
+/**
+ * An answer whose JSON text is already made (a stored idempotent answer),
+ * with the ops headers.
+ *
+ * @internal
+ * @param c The request's context.
+ * @param status The HTTP status.
+ * @param text The JSON body.
+ * @param headers Extra headers.
+ * @returns The response.
+ */
+export function textResponse(
+  c: Context,
+  status: ContentfulStatusCode,
+  text: string,
+  headers?: Record<string, string>,
+): Response {
+  return c.body(text, status, headers ? { ...HEADERS, ...headers } : HEADERS);
 }

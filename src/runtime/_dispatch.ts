@@ -20,6 +20,9 @@ import {
 } from "../retry/_attempts.ts";
 import type { RetryPolicy } from "../retry/policy.ts";
 import type { WorkerHandle } from "../worker.ts";
+import { CommandRejection } from "../base/command_rejection.ts";
+import { validatePayload } from "./_payload_validation.ts";
+import { safeInstanceOf } from "../base/_safe_access.ts";
 
 /** What a dispatch needs from its runtime. */
 export interface DispatchHost {
@@ -45,7 +48,7 @@ export class CommandRun
   readonly host: DispatchHost;
   readonly w: ManagedWorker;
   readonly command: Command;
-  readonly request: CommandRequest;
+  request: CommandRequest;
   readonly signal: AbortSignal | undefined;
   readonly generation: Generation;
   readonly following: Following<CommandEndEvent> | undefined;
@@ -53,6 +56,8 @@ export class CommandRun
   attempts = 0;
   #outstanding = 0;
   #finished = false;
+  /** Set when a handler threw a `CommandRejection`: the caller's fault. */
+  #rejected = false;
   #dispatchId: string | undefined;
 
   constructor(
@@ -80,9 +85,77 @@ export class CommandRun
     return this.#dispatchId ??= this.host.nextDispatchId();
   }
 
-  /** Runs attempts until one succeeds or retrying stops. */
+  /** Validates the payload, then runs attempts until one succeeds or retrying stops. */
   execute(): Promise<CommandResult> {
-    return runAttempts(this);
+    if (this.command.payloadSchema === undefined) return runAttempts(this);
+    return this.#validated().then(() => runAttempts(this), (error) => {
+      const refused = WorkerkitError.codeOf(error) === "invalid_payload";
+      if (!refused) this.host.commandFailed(this, error);
+      throw this.#finish(error, false, refused);
+    });
+  }
+
+  /**
+   * Replaces the request's payload by the schema's output. A sync schema
+   * costs one call; an async one runs under the first attempt's deadline
+   * and the caller's signal, and holds the slot until it settles.
+   */
+  #validated(): Promise<void> {
+    const where = `${this.command.name} on ${this.w.qualifiedName}`;
+    let outcome: ReturnType<typeof validatePayload>;
+    try {
+      outcome = validatePayload(
+        this.command.payloadSchema!,
+        this.request.payload,
+        where,
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (!(outcome instanceof Promise)) {
+      this.request = { ...this.request, payload: outcome.value };
+      return Promise.resolve();
+    }
+    this.#outstanding++;
+    return new Promise<void>((resolve, reject) => {
+      const timeout = this.w.settings.commandTimeout;
+      let settled = false;
+      const finish = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        if (deadline) this.host.deadlines.cancel(deadline);
+        this.signal?.removeEventListener("abort", onAbort);
+        return true;
+      };
+      const onAbort = (): void => {
+        if (finish()) reject(this.signal!.reason);
+      };
+      const deadline = timeout === Infinity
+        ? undefined
+        : this.host.deadlines.add(timeout, () => {
+          if (!finish()) return;
+          reject(
+            new WorkerkitError(
+              "deadline_exceeded",
+              `the payload check of ${where} exceeded its deadline`,
+            ),
+          );
+        });
+      if (this.signal?.aborted) onAbort();
+      else this.signal?.addEventListener("abort", onAbort, { once: true });
+      outcome.then((ok) => {
+        if (!finish()) return;
+        this.request = { ...this.request, payload: ok.value };
+        resolve();
+      }, (error: unknown) => {
+        if (finish()) reject(error);
+      }).finally(() => {
+        this.#outstanding--;
+        if (this.#finished && this.#outstanding === 0) {
+          this.host.release(this.w);
+        }
+      });
+    });
   }
 
   // The dispatch is its own attempt loop (no per-call loop object): these
@@ -133,9 +206,11 @@ export class CommandRun
       let out: unknown;
       try {
         const { handler } = this.command;
+        // Without a schema the payload is `unknown`, which holds a missing one.
+        const request = this.request as CommandRequest & { payload: unknown };
         out = this.following
-          ? this.following.wrap(() => handler(this.request, ctx))
-          : handler(this.request, ctx);
+          ? this.following.wrap(() => handler(request, ctx))
+          : handler(request, ctx);
       } catch (error) {
         this.#settled(ctx);
         reject(error);
@@ -169,6 +244,11 @@ export class CommandRun
    * retrying once the caller canceled or the worker left its generation.
    */
   failed(error: unknown): { stop: unknown } | undefined {
+    // The caller's fault: not a failure, never retried.
+    if (safeInstanceOf(error, CommandRejection)) {
+      this.#rejected = true;
+      return { stop: error };
+    }
     const signal = this.signal;
     const canceled = signal?.aborted && error === signal.reason;
     if (!canceled) this.host.commandFailed(this, error);
@@ -184,7 +264,7 @@ export class CommandRun
   }
 
   /** Ends the dispatch once: the end event, and the slot if nothing is outstanding. */
-  #finish(error: unknown, ok = false): unknown {
+  #finish(error: unknown, ok = false, rejected = this.#rejected): unknown {
     this.#finished = true;
     if (this.#outstanding === 0) this.host.release(this.w);
     const following = this.following;
@@ -205,6 +285,7 @@ export class CommandRun
       e.code = failure.code;
       e.message = failure.message;
       e.cause = error;
+      if (rejected) e.rejected = true;
     }
     following.end(e);
     return error;

@@ -20,6 +20,9 @@ export function commandInfo(command: Command): CommandInfo {
   if (command.payloadKind !== undefined) info.payloadKind = command.payloadKind;
   if (command.idempotent !== undefined) info.idempotent = command.idempotent;
   if (command.dangerous !== undefined) info.dangerous = command.dangerous;
+  if (command.payloadJsonSchema !== undefined) {
+    info.payloadJsonSchema = structuredClone(command.payloadJsonSchema);
+  }
   return info;
 }
 
