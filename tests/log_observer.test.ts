@@ -232,8 +232,11 @@ test("logObserver writes one LogTape record per event with stable fields and con
     failureMessage: "command failed",
     command: "fail",
     attempt: 1,
+    // Every public field of the event, as the dashboard shows it too.
+    dispatchId: failures[0]!.dispatchId,
     at: AT,
   });
+  assert.match(String(failures[0]!.dispatchId), /^[0-9a-f]{8}-[0-9a-z]+$/);
   assert.deepEqual(failures[2], {
     service: "billing-api",
     event: "workerkit.failure",

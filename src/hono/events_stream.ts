@@ -2,7 +2,8 @@ import type { Context } from "hono";
 import { type SSEStreamingApi, streamSSE } from "hono/streaming";
 import type { RuntimeEventMap } from "../../mod.ts";
 import type { Runtime } from "../../mod.ts";
-import { publicEvent, STREAMED_EVENT_TYPES } from "./public_event.ts";
+import { publicEvent } from "../../mod.ts";
+import { STREAMED_EVENT_TYPES } from "./streamed_events.ts";
 
 /** At most one `snapshot` per this many ms per stream (4 per second). */
 const SNAPSHOT_INTERVAL_MS = 250;

@@ -1,9 +1,11 @@
-import type {
-  CheckEndEvent,
-  CommandEndEvent,
-  FailureEvent,
-  ReadinessEvent,
-  TransitionEvent,
+import {
+  type CheckEndEvent,
+  type CommandEndEvent,
+  type FailureEvent,
+  publicEvent,
+  type ReadinessEvent,
+  type RuntimeEventMap,
+  type TransitionEvent,
 } from "../../mod.ts";
 
 /** The levels a record is written at. */
@@ -19,60 +21,45 @@ export const MESSAGES = {
 } as const;
 
 /**
- * The properties of each record. Built field by field from the public
- * fields of the event: the private `cause` is never read, and `message`
- * becomes `failureMessage` so that it cannot clash with a logger's own
- * message field.
+ * The properties of one record: the caller's static fields, the record's
+ * `event` name, then the event's public fields as `publicEvent` picks them
+ * from the one shared list (so the private `cause` is never read), with
+ * `message` written as `failureMessage` so that it cannot clash with a
+ * logger's own message field.
  */
+function recordFields(
+  type: keyof RuntimeEventMap,
+  e: unknown,
+  event: string,
+  fields: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...fields, event };
+  const shown = publicEvent(type, e);
+  for (const field in shown) {
+    out[field === "message" ? "failureMessage" : field] = shown[field];
+  }
+  return out;
+}
+
 export function transitionFields(
   e: TransitionEvent,
   fields: Readonly<Record<string, unknown>>,
 ): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    ...fields,
-    event: "workerkit.transition",
-    runtime: e.runtime,
-  };
-  if (e.worker !== undefined) out.worker = e.worker;
-  out.from = e.from;
-  out.to = e.to;
-  if (e.reason !== undefined) out.reason = e.reason;
-  out.at = e.at;
-  return out;
+  return recordFields("transition", e, "workerkit.transition", fields);
 }
 
 export function readinessFields(
   e: ReadinessEvent,
   fields: Readonly<Record<string, unknown>>,
 ): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    ...fields,
-    event: "workerkit.readiness",
-    runtime: e.runtime,
-  };
-  if (e.worker !== undefined) out.worker = e.worker;
-  out.ready = e.ready;
-  out.at = e.at;
-  return out;
+  return recordFields("readiness", e, "workerkit.readiness", fields);
 }
 
 export function failureFields(
   e: FailureEvent,
   fields: Readonly<Record<string, unknown>>,
 ): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    ...fields,
-    event: "workerkit.failure",
-    runtime: e.runtime,
-    worker: e.worker,
-    kind: e.kind,
-    code: e.code,
-    failureMessage: e.message,
-  };
-  if (e.command !== undefined) out.command = e.command;
-  if (e.attempt !== undefined) out.attempt = e.attempt;
-  out.at = e.at;
-  return out;
+  return recordFields("failure", e, "workerkit.failure", fields);
 }
 
 /** `"rejected"` for an admission refusal (no attempt made). */
@@ -87,21 +74,8 @@ export function commandFields(
   e: CommandEndEvent,
   fields: Readonly<Record<string, unknown>>,
 ): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    ...fields,
-    event: "workerkit.command",
-    runtime: e.runtime,
-    worker: e.worker,
-    command: e.command,
-    dispatchId: e.dispatchId,
-    outcome: commandOutcome(e),
-    ok: e.ok,
-    attempts: e.attempts,
-    durationMs: e.durationMs,
-  };
-  if (e.code !== undefined) out.code = e.code;
-  if (e.message !== undefined) out.failureMessage = e.message;
-  out.at = e.at;
+  const out = recordFields("commandend", e, "workerkit.command", fields);
+  out.outcome = commandOutcome(e);
   return out;
 }
 
@@ -109,17 +83,5 @@ export function checkFields(
   e: CheckEndEvent,
   fields: Readonly<Record<string, unknown>>,
 ): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    ...fields,
-    event: "workerkit.check",
-    runtime: e.runtime,
-    worker: e.worker,
-    check: e.check,
-    outcome: e.outcome,
-    durationMs: e.durationMs,
-  };
-  if (e.code !== undefined) out.code = e.code;
-  if (e.message !== undefined) out.failureMessage = e.message;
-  out.at = e.at;
-  return out;
+  return recordFields("checkend", e, "workerkit.check", fields);
 }

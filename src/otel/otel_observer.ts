@@ -21,6 +21,7 @@ import type {
   ReadinessEvent,
   TransitionEvent,
 } from "../../mod.ts";
+import { publicEvent, type RuntimeEventMap } from "../../mod.ts";
 import { commandOutcome, Instruments } from "./_instruments.ts";
 import { ATTR, SCOPE, SPAN } from "./_names.ts";
 
@@ -229,12 +230,10 @@ export function otelObserver(options: OtelObserverOptions = {}): Observer {
       annotate(SPAN.transition, transitionAttributes(e));
     },
     readiness(e: ReadinessEvent): void {
-      const attributes: Attributes = {
-        [ATTR.runtime]: e.runtime,
-        [ATTR.ready]: e.ready,
-      };
-      if (e.worker !== undefined) attributes[ATTR.worker] = e.worker;
-      annotate(SPAN.readiness, attributes);
+      annotate(
+        SPAN.readiness,
+        publicAttributes("readiness", e, ["runtime", "ready", "worker"]),
+      );
     },
     failure(e: FailureEvent): void {
       instruments.failure(e);
@@ -242,14 +241,16 @@ export function otelObserver(options: OtelObserverOptions = {}): Observer {
       // the command span's: the command span records it (status, code,
       // attempts) and the failures counter counts it.
       if (e.kind === "command") return;
-      const attributes: Attributes = {
-        [ATTR.runtime]: e.runtime,
-        [ATTR.worker]: e.worker,
-        [ATTR.kind]: e.kind,
-        [ATTR.code]: e.code,
-      };
-      if (e.attempt !== undefined) attributes[ATTR.attempt] = e.attempt;
-      annotate(SPAN.failure, attributes);
+      annotate(
+        SPAN.failure,
+        publicAttributes("failure", e, [
+          "runtime",
+          "worker",
+          "kind",
+          "code",
+          "attempt",
+        ]),
+      );
     },
     commandStart(e: CommandStartEvent): CommandObservation {
       return followCommand(tracer, instruments, fixed, e);
@@ -270,10 +271,12 @@ function followCommand(
     kind: SpanKind.INTERNAL,
     attributes: {
       ...fixed,
-      [ATTR.runtime]: e.runtime,
-      [ATTR.worker]: e.worker,
-      [ATTR.command]: e.command,
-      [ATTR.dispatchId]: e.dispatchId,
+      ...publicAttributes("commandstart", e, [
+        "runtime",
+        "worker",
+        "command",
+        "dispatchId",
+      ]),
     },
   });
   let inside: Context | undefined;
@@ -313,9 +316,7 @@ function followCheck(
     kind: SpanKind.INTERNAL,
     attributes: {
       ...fixed,
-      [ATTR.runtime]: e.runtime,
-      [ATTR.worker]: e.worker,
-      [ATTR.check]: e.check,
+      ...publicAttributes("checkstart", e, ["runtime", "worker", "check"]),
     },
   }, ROOT_CONTEXT);
   return {
@@ -341,13 +342,31 @@ function errorStatus(
 }
 
 function transitionAttributes(e: TransitionEvent): Attributes {
-  const attributes: Attributes = {
-    [ATTR.runtime]: e.runtime,
-    [ATTR.from]: e.from,
-    [ATTR.to]: e.to,
-  };
-  if (e.worker !== undefined) attributes[ATTR.worker] = e.worker;
-  if (e.reason !== undefined) attributes[ATTR.reason] = e.reason;
+  return publicAttributes("transition", e, [
+    "runtime",
+    "from",
+    "to",
+    "worker",
+    "reason",
+  ]);
+}
+
+/**
+ * Span attributes from the event's public fields, as `publicEvent` picks
+ * them from the one shared list: `fields` chooses which of them this span
+ * carries (bounded ones only), `ATTR` names them. An absent field is left out.
+ */
+function publicAttributes(
+  type: keyof RuntimeEventMap,
+  e: unknown,
+  fields: ReadonlyArray<keyof typeof ATTR>,
+): Attributes {
+  const shown = publicEvent(type, e);
+  const attributes: Attributes = {};
+  for (const field of fields) {
+    const value = shown[field];
+    if (value !== undefined) attributes[ATTR[field]] = value;
+  }
   return attributes;
 }
 

@@ -1,27 +1,28 @@
-import type { RuntimeEventMap } from "../../mod.ts";
+import type { RuntimeEventMap } from "./events.ts";
 
-/** The runtime event types the dashboard's stream forwards (section 10). */
-export const STREAMED_EVENT_TYPES: readonly (keyof RuntimeEventMap)[] = [
-  "transition",
-  "readiness",
-  "failure",
-  "commandstart",
-  "commandend",
-  "checkstart",
-  "checkend",
-];
-
-type Kind = "string" | "number" | "boolean";
+/** The JSON type of a public event field. */
+export type PublicFieldKind = "string" | "number" | "boolean";
 
 /**
- * The public fields of each event type and their JSON types. Everything
- * else — `cause` above all, and any field a future version adds — is left
- * out, because a payload is built by picking from this list, never by
- * deleting from the event.
+ * The public fields of each event type and their JSON types: the one list
+ * of what may leave the process. The dashboard's event stream, the log
+ * records of `logObserver` and the span attributes of `otelObserver` are
+ * all built by picking from it (with {@linkcode publicEvent}), never by
+ * deleting from the event, so `cause` (and any field a future version adds)
+ * stays private.
+ *
+ * @example Listing what a failure event shows
+ * ```ts
+ * import { PUBLIC_EVENT_FIELDS } from "@workerkit/core";
+ *
+ * console.log(PUBLIC_EVENT_FIELDS.failure.map(([field]) => field).includes("cause")); // false
+ * ```
  */
-const PUBLIC_FIELDS: Record<
-  keyof RuntimeEventMap,
-  ReadonlyArray<readonly [string, Kind]>
+export const PUBLIC_EVENT_FIELDS: Readonly<
+  Record<
+    keyof RuntimeEventMap,
+    ReadonlyArray<readonly [string, PublicFieldKind]>
+  >
 > = {
   transition: [
     ["runtime", "string"],
@@ -88,7 +89,7 @@ const PUBLIC_FIELDS: Record<
 
 function isKind(
   value: unknown,
-  kind: Kind,
+  kind: PublicFieldKind,
 ): value is string | number | boolean {
   switch (kind) {
     case "string":
@@ -101,17 +102,32 @@ function isKind(
 }
 
 /**
- * Builds the public payload of a runtime event for the event stream: only
- * the fields listed for its type, and only when they hold a value of the
- * expected JSON type (strings, finite numbers, booleans). Never `cause`,
- * never a command payload, never an error's own text — the `code` and
- * `message` of events are already the public projection (section 7).
+ * The public payload of a runtime event: only the fields
+ * {@linkcode PUBLIC_EVENT_FIELDS} lists for its type, and only when they
+ * hold a value of the expected JSON type (strings, finite numbers,
+ * booleans), in the list's order. Never `cause`, never a command payload,
+ * never an error's own text: the `code` and `message` of events are already
+ * the public projection. Hostile values (throwing getters) are skipped.
  *
- * @internal
- * @param type The event type, one of {@linkcode STREAMED_EVENT_TYPES}.
- * @param detail The event's `detail`.
+ * @param type The event type.
+ * @param detail The event (an observer's argument, or a `RuntimeEvent`'s `detail`).
  * @returns A fresh plain object with the public fields.
- * @throws Never.
+ *
+ * @example Publishing a failure without its cause
+ * ```ts
+ * import { publicEvent } from "@workerkit/core";
+ *
+ * const shown = publicEvent("failure", {
+ *   runtime: "svc",
+ *   worker: "svc/w",
+ *   kind: "background",
+ *   code: "worker_failed",
+ *   message: "worker operation failed",
+ *   cause: new Error("password=hunter2"),
+ *   at: "2026-01-01T00:00:00.000Z",
+ * });
+ * console.log("cause" in shown, shown.code); // false worker_failed
+ * ```
  */
 export function publicEvent(
   type: keyof RuntimeEventMap,
@@ -119,7 +135,7 @@ export function publicEvent(
 ): Record<string, string | number | boolean> {
   const picked: Record<string, string | number | boolean> = {};
   if (detail === null || typeof detail !== "object") return picked;
-  for (const [field, kind] of PUBLIC_FIELDS[type]) {
+  for (const [field, kind] of PUBLIC_EVENT_FIELDS[type]) {
     let value: unknown;
     try {
       value = (detail as Record<string, unknown>)[field];
