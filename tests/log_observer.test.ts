@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { configure, getLogger, type LogRecord, reset } from "@logtape/logtape";
-import { checkLoop, OperationalFailure } from "../mod.ts";
+import { checkLoop, OperationalFailure, WorkerkitError } from "../mod.ts";
 import type { Observer } from "../mod.ts";
 import { logObserver, type StructuredLogger } from "../src/log/mod.ts";
 import {
@@ -486,21 +486,26 @@ test("odd loggers: missing methods fall back to info, none at all is skipped, th
   await new Promise((resolve) => setTimeout(resolve, 0));
 });
 
+/** A WorkerkitError with code invalid_argument: the one misuse rule (docs/errors.md). */
+function invalidArgument(error: unknown): boolean {
+  return error instanceof WorkerkitError && error.code === "invalid_argument";
+}
+
 test("logObserver rejects a missing logger, a bad level or bad fields", () => {
   assert.throws(
     () => logObserver(undefined as unknown as StructuredLogger),
-    TypeError,
+    invalidArgument,
   );
   assert.throws(
     () => logObserver(console, { level: "verbose" as "info" }),
-    RangeError,
+    invalidArgument,
   );
   assert.throws(
     () =>
       logObserver(console, {
         fields: "service=billing" as unknown as Record<string, unknown>,
       }),
-    TypeError,
+    invalidArgument,
   );
 });
 

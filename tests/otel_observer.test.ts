@@ -23,7 +23,12 @@ import {
   type MetricData,
   MetricReader,
 } from "@opentelemetry/sdk-metrics";
-import { checkLoop, OperationalFailure, Runtime } from "../mod.ts";
+import {
+  checkLoop,
+  OperationalFailure,
+  Runtime,
+  WorkerkitError,
+} from "../mod.ts";
 import type { Observer } from "../mod.ts";
 import { otelObserver } from "../src/otel/mod.ts";
 import {
@@ -908,17 +913,25 @@ test("without providers it uses the global ones, even when they are registered a
   );
 });
 
+/** A WorkerkitError with code invalid_argument: the one misuse rule (docs/errors.md). */
+function invalidArgument(error: unknown): boolean {
+  return error instanceof WorkerkitError && error.code === "invalid_argument";
+}
+
 test("otelObserver rejects bad options", () => {
-  assert.throws(() => otelObserver(null as unknown as object), TypeError);
+  assert.throws(() => otelObserver(null as unknown as object), invalidArgument);
   assert.throws(
     () => otelObserver({ attributes: "slot=blue" as unknown as Attributes }),
-    TypeError,
+    invalidArgument,
   );
   assert.throws(
     () => otelObserver({ tracerProvider: {} as never }),
-    TypeError,
+    invalidArgument,
   );
-  assert.throws(() => otelObserver({ meterProvider: {} as never }), TypeError);
+  assert.throws(
+    () => otelObserver({ meterProvider: {} as never }),
+    invalidArgument,
+  );
 });
 
 test("no unhandled rejections", assertNoUnhandled);

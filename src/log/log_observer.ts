@@ -8,6 +8,7 @@ import type {
   ReadinessEvent,
   TransitionEvent,
 } from "../../mod.ts";
+import { WorkerkitError } from "../../mod.ts";
 import {
   checkFields,
   commandFields,
@@ -129,8 +130,8 @@ const LEVELS: ReadonlySet<string> = new Set(["debug", "info", "warn", "error"]);
  * @param options The routine level and static fields.
  * @returns An observer to pass as the runtime's `observer` (or to
  * `multiObserver`).
- * @throws {TypeError} If `logger` is not an object, or `fields` is not an object.
- * @throws {RangeError} If `level` is not one of `debug`, `info`, `warn`, `error`.
+ * @throws {WorkerkitError} `invalid_argument` if `logger` or `fields` is not
+ * an object, or `level` is not one of `debug`, `info`, `warn`, `error`.
  *
  * @example Logging a runtime to the console
  * ```ts
@@ -154,20 +155,30 @@ export function logObserver(
     logger === null ||
     (typeof logger !== "object" && typeof logger !== "function")
   ) {
-    throw new TypeError("logObserver() takes a logger object");
+    throw new WorkerkitError(
+      "invalid_argument",
+      "logObserver() takes a logger object",
+    );
   }
   if (options === null || typeof options !== "object") {
-    throw new TypeError("logObserver() options must be an object");
+    throw new WorkerkitError(
+      "invalid_argument",
+      "logObserver() options must be an object",
+    );
   }
   const level = options.level ?? "info";
   if (!LEVELS.has(level)) {
-    throw new RangeError(
+    throw new WorkerkitError(
+      "invalid_argument",
       'level must be one of "debug", "info", "warn", "error"',
     );
   }
   const fields = options.fields ?? {};
   if (fields === null || typeof fields !== "object") {
-    throw new TypeError("fields must be an object");
+    throw new WorkerkitError(
+      "invalid_argument",
+      "fields must be an object",
+    );
   }
   const staticFields: Readonly<Record<string, unknown>> = { ...fields };
   const write = (

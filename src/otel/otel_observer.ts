@@ -21,7 +21,11 @@ import type {
   ReadinessEvent,
   TransitionEvent,
 } from "../../mod.ts";
-import { publicEvent, type RuntimeEventMap } from "../../mod.ts";
+import {
+  publicEvent,
+  type RuntimeEventMap,
+  WorkerkitError,
+} from "../../mod.ts";
 import { commandOutcome, Instruments } from "./_instruments.ts";
 import { ATTR, SCOPE, SPAN } from "./_names.ts";
 
@@ -177,8 +181,8 @@ export interface OtelObserverOptions {
  * @param options Providers (global ones by default) and static attributes.
  * @returns An observer to pass as the runtime's `observer` (or to
  * `multiObserver`).
- * @throws {TypeError} If `options` or `attributes` is not an object, or a
- * provider lacks its `getTracer` / `getMeter` method.
+ * @throws {WorkerkitError} `invalid_argument` if `options` or `attributes` is
+ * not an object, or a provider lacks its `getTracer` / `getMeter` method.
  *
  * @example Tracing and metering a runtime with the global providers
  * ```ts
@@ -198,23 +202,35 @@ export interface OtelObserverOptions {
  */
 export function otelObserver(options: OtelObserverOptions = {}): Observer {
   if (options === null || typeof options !== "object") {
-    throw new TypeError("otelObserver() options must be an object");
+    throw new WorkerkitError(
+      "invalid_argument",
+      "otelObserver() options must be an object",
+    );
   }
   const statics = options.attributes ?? {};
   if (statics === null || typeof statics !== "object") {
-    throw new TypeError("attributes must be an object");
+    throw new WorkerkitError(
+      "invalid_argument",
+      "attributes must be an object",
+    );
   }
   if (
     options.tracerProvider !== undefined &&
     typeof options.tracerProvider?.getTracer !== "function"
   ) {
-    throw new TypeError("tracerProvider must have a getTracer() method");
+    throw new WorkerkitError(
+      "invalid_argument",
+      "tracerProvider must have a getTracer() method",
+    );
   }
   if (
     options.meterProvider !== undefined &&
     typeof options.meterProvider?.getMeter !== "function"
   ) {
-    throw new TypeError("meterProvider must have a getMeter() method");
+    throw new WorkerkitError(
+      "invalid_argument",
+      "meterProvider must have a getMeter() method",
+    );
   }
   const fixed = { ...statics } as Attributes;
   const tracerProvider = options.tracerProvider ?? trace.getTracerProvider();
