@@ -22,7 +22,7 @@ import {
   wrap,
 } from "cockatiel";
 import pLimit from "p-limit";
-import { Runtime } from "../mod.ts";
+import { attempts, constant, Runtime } from "../mod.ts";
 import { logObserver } from "../src/log/mod.ts";
 import { otelObserver } from "../src/otel/mod.ts";
 import type { CommandResult, Observer } from "../mod.ts";
@@ -116,6 +116,37 @@ async function startedRuntime(
   return runtime;
 }
 
+/**
+ * A runtime with caps, a retry policy and a handler that reads `ctx.signal`:
+ * everything a careful caller would wrap around a call by hand.
+ */
+async function guardedRuntime(): Promise<Runtime> {
+  const runtime = new Runtime({ name: "guarded", commandConcurrency: CAP });
+  runtime.register({
+    name: "w",
+    worker: { start() {}, stop() {} },
+    commands: [{
+      name: "noop",
+      handler: (_request, ctx) => noopWithSignal(ctx.signal),
+    }],
+    commandConcurrency: CAP,
+    commandRetry: attempts(3, { backoff: constant(10) }),
+  });
+  await runtime.startAll();
+  return runtime;
+}
+
+/** The same by hand: a per-call AbortController and a cleared timeout. */
+async function handRolledCall(): Promise<CommandResult> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 30_000);
+  try {
+    return await noopWithSignal(controller.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function cockatielCall(): Call {
   const policy = wrap(
     retry(handleAll, { maxAttempts: 1 }),
@@ -131,7 +162,8 @@ function pLimitCall(): Call {
 }
 
 function variants(runtimes: Runtime[]): Variant[] {
-  const [plain, capped, logged, traced] = runtimes as [
+  const [plain, capped, logged, traced, guarded] = runtimes as [
+    Runtime,
     Runtime,
     Runtime,
     Runtime,
@@ -159,6 +191,16 @@ function variants(runtimes: Runtime[]): Variant[] {
       name: "dispatchOtel",
       label: "`dispatch` + `otelObserver` (API, no SDK)",
       call: () => traced.dispatch(request),
+    },
+    {
+      name: "dispatchGuarded",
+      label: "`dispatch` + caps + retry policy + `ctx.signal`",
+      call: () => guarded.dispatch(request),
+    },
+    {
+      name: "handRolled",
+      label: "hand-written `AbortController` + `setTimeout`/`clearTimeout`",
+      call: handRolledCall,
     },
     {
       name: "cockatiel",
@@ -243,6 +285,7 @@ async function main(): Promise<void> {
     await startedRuntime(true),
     await startedRuntime(false, logObserver(nullLogger)),
     await startedRuntime(false, otelObserver()),
+    await guardedRuntime(),
   ];
   const results: Record<string, DispatchResult> = {};
   const all = variants(runtimes);

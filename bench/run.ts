@@ -212,6 +212,11 @@ const VARIANTS: Array<[string, string]> = [
   ["dispatchCapped", "`dispatch` + caps + no-op observer"],
   ["dispatchLog", "`dispatch` + `logObserver` (null sink)"],
   ["dispatchOtel", "`dispatch` + `otelObserver` (API, no SDK)"],
+  ["dispatchGuarded", "`dispatch` + caps + retry policy + `ctx.signal`"],
+  [
+    "handRolled",
+    "hand-written `AbortController` + `setTimeout`/`clearTimeout`",
+  ],
   ["cockatiel", "cockatiel retry+timeout+bulkhead"],
   ["pLimit", "p-limit + `AbortSignal.timeout`"],
 ];
@@ -374,6 +379,19 @@ function targetsTable(columns: Column[]): string {
         const ok = r.dispatch!.ns < r.cockatiel!.ns &&
           r.dispatch!.opsPerSec > r.cockatiel!.opsPerSec;
         return mark(ok, `${fmt(r.dispatch!.ns)} vs ${fmt(r.cockatiel!.ns)} ns`);
+      },
+    ),
+    runtimeRow(
+      columns,
+      "dispatch + caps + retry + ctx.signal ≤ hand-written AbortController + timer",
+      (c) => {
+        const r = c.dispatch?.results;
+        if (!r?.dispatchGuarded || !r.handRolled) return "—";
+        const ok = r.dispatchGuarded.ns <= r.handRolled.ns;
+        return mark(
+          ok,
+          `${fmt(r.dispatchGuarded.ns)} vs ${fmt(r.handRolled.ns)} ns`,
+        );
       },
     ),
     runtimeRow(
