@@ -618,6 +618,11 @@ test("the private cause reaches observers as the same object but no log record",
         failureMessage: "command failed",
         command: "fail",
         attempt: 1,
+        // The failure names its dispatch, as every public field is logged.
+        dispatchId:
+          (records.find((r) =>
+            (r.properties as { event: string }).event === "workerkit.failure"
+          )!.properties as { dispatchId: string }).dispatchId,
         at: AT,
       },
       {
