@@ -1,6 +1,11 @@
 // The runtime's parts, wired as a Runtime wires them, for the parts' own
 // unit tests: a manual clock and a recording observer.
-import type { Observer, RuntimeEventMap, RuntimeOptions } from "../../mod.ts";
+import type {
+  Observer,
+  RuntimeEventMap,
+  RuntimeOptions,
+  WorkerRegistration,
+} from "../../mod.ts";
 import { type Parts, wireParts } from "../../src/runtime/_parts.ts";
 import { ManualClock } from "./manual_clock.ts";
 import { T0 } from "./runtime_setup.ts";
@@ -28,3 +33,18 @@ export function parts(
 
 /** A worker that starts and stops at once. */
 export const idle = { start() {}, stop() {} };
+
+/** Parts with one worker "w" registered from `registration` and started. */
+export async function startedParts(
+  registration: Partial<WorkerRegistration> = {},
+  options: Parameters<typeof parts>[0] = {},
+) {
+  const p = parts(options);
+  const w = p.table.add({ name: "w", worker: idle, ...registration });
+  p.reporter.count(w, 1);
+  await p.lifecycle.run(
+    undefined,
+    (preempt) => p.lifecycle.start(w, undefined, preempt),
+  );
+  return { ...p, w };
+}

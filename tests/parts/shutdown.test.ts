@@ -2,27 +2,15 @@
 // the forced stop, and a second caller.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { WorkerRegistration } from "../../mod.ts";
 import { code } from "../_support/runtime_setup.ts";
-import { idle, parts } from "../_support/parts.ts";
+import { startedParts } from "../_support/parts.ts";
 import { assertNoUnhandled } from "../_support/unhandled.ts";
 import { deferred, until } from "../_support/workers.ts";
-
-async function running(registration: Partial<WorkerRegistration> = {}) {
-  const p = parts();
-  const w = p.table.add({ name: "w", worker: idle, ...registration });
-  p.reporter.count(w, 1);
-  await p.lifecycle.run(
-    undefined,
-    (preempt) => p.lifecycle.start(w, undefined, preempt),
-  );
-  return { ...p, w };
-}
 
 test("shutdown drains, waits for in-flight commands, then stops", async () => {
   const hold = deferred<void>();
   const order: string[] = [];
-  const { shutdown, dispatcher, w } = await running({
+  const { shutdown, dispatcher, w } = await startedParts({
     worker: {
       start() {},
       stop: () => void order.push("stop"),
@@ -42,7 +30,7 @@ test("shutdown drains, waits for in-flight commands, then stops", async () => {
 });
 
 test("shutdown closes the gate and admission for good", async () => {
-  const { shutdown, lifecycle, dispatcher, reporter } = await running({
+  const { shutdown, lifecycle, dispatcher, reporter } = await startedParts({
     commands: [{ name: "ok", handler: () => ({}) }],
   });
   await shutdown.run(undefined);
@@ -60,7 +48,7 @@ test("shutdown closes the gate and admission for good", async () => {
 test("a deadline names the phase and forces the stop", async () => {
   const stops: boolean[] = [];
   const hold = deferred<void>();
-  const { shutdown, dispatcher, w } = await running({
+  const { shutdown, dispatcher, w } = await startedParts({
     worker: { start() {}, stop: (ctx) => void stops.push(ctx.signal.aborted) },
     commands: [{ name: "hold", handler: () => hold.promise.then(() => ({})) }],
   });
@@ -79,7 +67,7 @@ test("a deadline names the phase and forces the stop", async () => {
 });
 
 test("a second caller waits for the same shutdown under its own signal", async () => {
-  const { shutdown } = await running();
+  const { shutdown } = await startedParts();
   const first = shutdown.run(undefined);
   await shutdown.run(AbortSignal.timeout(5_000));
   await first;

@@ -3,21 +3,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { attempts, constant } from "../../mod.ts";
-import type { WorkerRegistration } from "../../mod.ts";
-import { idle, parts } from "../_support/parts.ts";
+import { idle, parts, startedParts } from "../_support/parts.ts";
 import { assertNoUnhandled } from "../_support/unhandled.ts";
 import { until } from "../_support/workers.ts";
-
-async function running(registration: Partial<WorkerRegistration> = {}) {
-  const p = parts();
-  const w = p.table.add({ name: "w", worker: idle, ...registration });
-  p.reporter.count(w, 1);
-  await p.lifecycle.run(
-    undefined,
-    (preempt) => p.lifecycle.start(w, undefined, preempt),
-  );
-  return { ...p, w };
-}
 
 const restart = {
   backoff: attempts(10, { backoff: constant(100) }),
@@ -26,7 +14,7 @@ const restart = {
 };
 
 test("an unsupervised reported failure moves the worker to failed", async () => {
-  const { supervisor, w } = await running();
+  const { supervisor, w } = await startedParts();
   supervisor.reportFailure(w, new Error("lost"));
   assert.equal(w.state, "failed");
   assert.equal(w.lastFailure?.code, "worker_failed");
@@ -44,7 +32,7 @@ test("a failure reported during start is kept for when start lands", async () =>
 });
 
 test("a supervised failure restarts after the backoff: failed, then starting with reason restart", async () => {
-  const { supervisor, w, manual, seen } = await running({ restart });
+  const { supervisor, w, manual, seen } = await startedParts({ restart });
   seen.length = 0;
   supervisor.reportFailure(w, new Error("lost"));
   assert.equal(w.state, "starting");
@@ -65,7 +53,7 @@ test("a supervised failure restarts after the backoff: failed, then starting wit
 });
 
 test("past the intensity, supervision gives up and the worker stays failed", async () => {
-  const { supervisor, w, manual } = await running({
+  const { supervisor, w, manual } = await startedParts({
     restart: { ...restart, maxRestarts: 1 },
   });
   supervisor.reportFailure(w, new Error("lost"));
@@ -77,7 +65,7 @@ test("past the intensity, supervision gives up and the worker stays failed", asy
 });
 
 test("an unsupervised stall shows stalled; a heartbeat ends it", async () => {
-  const { supervisor, w, reporter, manual } = await running({
+  const { supervisor, w, reporter, manual } = await startedParts({
     stallTimeout: 1_000,
   });
   await manual.advance(1_000); // the watchdog calls supervisor.stalled(w)
@@ -89,7 +77,7 @@ test("an unsupervised stall shows stalled; a heartbeat ends it", async () => {
 });
 
 test("backoff() waits the policy's delay, and answers false when aborted or told to stop", async () => {
-  const { supervisor, w, manual } = await running({ restart });
+  const { supervisor, w, manual } = await startedParts({ restart });
   const waited = supervisor.backoff(
     w,
     1,
