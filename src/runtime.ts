@@ -87,6 +87,16 @@ export class Runtime extends EventTarget implements Component {
    * @param type An event type, e.g. `"transition"`.
    * @param listener The listener; `null` is ignored.
    * @param options The standard `EventTarget` options.
+   *
+   * @example Following transitions
+   * ```ts
+   * import { Runtime, type TransitionEvent } from "@workerkit/core";
+   * const runtime = new Runtime({ name: "svc" });
+   * runtime.addEventListener("transition", (event) => {
+   *   const { worker, from, to } = (event as CustomEvent<TransitionEvent>).detail;
+   *   console.log(worker ?? "runtime", from, "→", to);
+   * });
+   * ```
    */
   override addEventListener(
     type: string,
@@ -102,6 +112,14 @@ export class Runtime extends EventTarget implements Component {
    * @param type The event type it was added for.
    * @param listener The same listener.
    * @param options The same `capture` option.
+   *
+   * @example Listening once, by hand
+   * ```ts
+   * import { Runtime } from "@workerkit/core";
+   * const runtime = new Runtime({ name: "svc" });
+   * const listener = () => runtime.removeEventListener("readiness", listener);
+   * runtime.addEventListener("readiness", listener);
+   * ```
    */
   override removeEventListener(
     type: string,
@@ -111,17 +129,50 @@ export class Runtime extends EventTarget implements Component {
     this.#listeners.remove(type, listener, options);
   }
 
-  /** The clock everything here is timed by (`RuntimeOptions.clock`, else the system clock). */
+  /**
+   * The clock everything here is timed by: `RuntimeOptions.clock`, else the
+   * system clock.
+   *
+   * @example Timing by the runtime's clock
+   * ```ts
+   * import { Runtime } from "@workerkit/core";
+   * const runtime = new Runtime({ name: "svc" });
+   * console.log(typeof runtime.clock.now()); // "number"
+   * ```
+   */
   get clock(): Clock {
     return this.#parts.clock;
   }
 
-  /** Whether a `fail-runtime` worker is `failed`: a service runner shuts down then. */
+  /**
+   * Whether a `fail-runtime` worker is `failed`; a service runner shuts down
+   * when it turns true.
+   *
+   * @example Watching for a runtime-wide failure
+   * ```ts
+   * import { Runtime } from "@workerkit/core";
+   * const runtime = new Runtime({ name: "svc" });
+   * runtime.addEventListener("transition", () => {
+   *   if (runtime.failing) console.log("shutting down");
+   * });
+   * ```
+   */
   get failing(): boolean {
     return this.#parts.reporter.failing;
   }
 
-  /** Aborts at {@linkcode Runtime.beginStopping} or when shutdown begins; long-lived responses end on it. */
+  /**
+   * Aborts at {@linkcode Runtime.beginStopping} or when shutdown begins:
+   * long-lived responses (event streams) end on it.
+   *
+   * @example Ending a stream when the service stops
+   * ```ts
+   * import { Runtime } from "@workerkit/core";
+   * const runtime = new Runtime({ name: "svc" });
+   * runtime.stopping.addEventListener("abort", () => console.log("closing streams"));
+   * runtime.beginStopping(); // logs "closing streams"
+   * ```
+   */
   get stopping(): AbortSignal {
     return this.#parts.reporter.stopping;
   }
