@@ -164,6 +164,18 @@ export type {
   ServeOptions,
   Server,
 } from "./src/service/server.ts";
+export type {
+  ServiceEventMap,
+  ServiceWarningEvent,
+  ShutdownEvent,
+  ShutdownPhases,
+  ShutdownProblem,
+  ShutdownTrigger,
+} from "./src/service/service_events.ts";
+export type {
+  BudgetWarning,
+  ShutdownBudget,
+} from "./src/service/shutdown_budget.ts";
 export { systemClock } from "./src/base/clock.ts";
 export type { Clock } from "./src/base/clock.ts";
 export {

@@ -1,20 +1,64 @@
-// Node and Bun share the `process` signal API, so they share this.
-import process from "node:process";
-import { signalOnce } from "./_signals.ts";
+// Where the adapters and the serve entry reach process signals, exit and
+// the environment: the `Deno` global on Deno, the `process` global on Node
+// and Bun. Globals, not `node:` imports, so the serve entry can hold both
+// without loading another runtime's modules.
+import type { SignalHost } from "./_signals.ts";
+
+/** The part of the `Deno` global this file uses. */
+interface DenoGlobal {
+  addSignalListener(signal: "SIGINT" | "SIGTERM", handler: () => void): void;
+  exit(code: number): never;
+  env: { get(name: string): string | undefined };
+  permissions: {
+    querySync?(descriptor: { name: "env"; variable: string }): {
+      state: string;
+    };
+  };
+}
+
+/** The part of Node's and Bun's `process` global this file uses. */
+interface ProcessGlobal {
+  on(signal: "SIGINT" | "SIGTERM", handler: () => void): unknown;
+  exit(code: number): never;
+  env: Record<string, string | undefined>;
+}
+
+function deno(): DenoGlobal | undefined {
+  return (globalThis as { Deno?: DenoGlobal }).Deno;
+}
+
+function nodeProcess(): ProcessGlobal {
+  const found = (globalThis as { process?: ProcessGlobal }).process;
+  if (!found) throw new Error("no process global: not Node.js or Bun");
+  return found;
+}
+
+/** Signals and exit through the `Deno` global. */
+export function denoSignalHost(): SignalHost {
+  const d = deno()!;
+  return {
+    listen: (signal, handler) => d.addSignalListener(signal, handler),
+    exit: (code) => d.exit(code),
+  };
+}
+
+/** Signals and exit through the `process` global (Node and Bun). */
+export function processSignalHost(): SignalHost {
+  const p = nodeProcess();
+  return {
+    listen: (signal, handler) => void p.on(signal, handler),
+    exit: (code) => p.exit(code),
+  };
+}
 
 /**
- * An `AbortSignal` that aborts on the first SIGINT or SIGTERM; a second
- * signal exits the process with code 130. The same signal on every call.
- *
- * @returns The process's shutdown signal.
- * @example
- * ```ts ignore
- * import { shutdownSignal } from "@workerkit/core/node";
- *
- * shutdownSignal().addEventListener("abort", () => console.log("shutting down"));
- * ```
+ * An environment variable, or `undefined` when it is unset or — on Deno
+ * without `--allow-env` for it — not readable (never a permission prompt).
  */
-export const shutdownSignal: () => AbortSignal = signalOnce({
-  listen: (signal, handler) => void process.on(signal, handler),
-  exit: (code) => process.exit(code),
-});
+export function readEnv(name: string): string | undefined {
+  const d = deno();
+  if (!d) return (globalThis as { process?: ProcessGlobal }).process?.env[name];
+  const state = d.permissions.querySync?.({ name: "env", variable: name })
+    .state;
+  return state === "granted" ? d.env.get(name) : undefined;
+}

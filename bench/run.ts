@@ -1,6 +1,6 @@
 /**
  * The entry point of `deno task bench`: runs each benchmark (`dispatch`,
- * `memory`, `scale`) on Deno, Node 24, Node 22 and Bun as child processes,
+ * `memory`, `scale`, `validation`, `fanout`) on Deno, Node 24, Node 22 and Bun as child processes,
  * one at a time so they never compete for the CPU, with each runtime's
  * forced-GC flag. It collects the `BENCH_JSON` line each one prints and
  * reports one markdown table per benchmark with the runtimes as columns,
@@ -23,6 +23,7 @@ import { join } from "node:path";
 import type { BenchLine } from "./_common.ts";
 import { fmt, JSON_PREFIX } from "./_common.ts";
 import type { DispatchReport } from "./dispatch.ts";
+import type { FanoutReport } from "./fanout.ts";
 import type { MemoryReport } from "./memory.ts";
 import type { ScaleReport } from "./scale.ts";
 import type { ValidationReport } from "./validation.ts";
@@ -51,7 +52,13 @@ const RUNTIMES: RuntimeSpec[] = [
   { name: "bun", exe: bin("bun/bin/bun.exe"), flags: [] },
 ];
 
-const BENCHES = ["dispatch", "memory", "scale", "validation"] as const;
+const BENCHES = [
+  "dispatch",
+  "memory",
+  "scale",
+  "validation",
+  "fanout",
+] as const;
 type BenchName = typeof BENCHES[number];
 
 interface Options {
@@ -72,12 +79,13 @@ interface Column {
   memory?: MemoryReport;
   scale?: ScaleReport;
   validation?: ValidationReport;
+  fanout?: FanoutReport;
 }
 
 function usage(message: string): never {
   console.error(`error: ${message}`);
   console.error(
-    "usage: deno task bench [-- --quick] [--verbose] [--runtime=deno,node24,node22,bun] [dispatch|memory|scale ...]",
+    "usage: deno task bench [-- --quick] [--verbose] [--runtime=deno,node24,node22,bun] [dispatch|memory|scale|validation|fanout ...]",
   );
   Deno.exit(2);
 }
@@ -315,6 +323,24 @@ function validationTable(columns: Column[]): string {
   ]);
 }
 
+function fanoutTable(columns: Column[]): string {
+  return table("dashboard fan-out", columns, "fanout", [
+    ["dispatches/s, no router (bare runtime)", (r) => si(r.opsNoRouter)],
+    ["dispatches/s, dashboard router, no stream", (r) => si(r.opsNoStreams)],
+    ["dispatches/s, 20 streams open", (r) => si(r.opsWithStreams)],
+    [
+      "**ratio 20 streams / none**",
+      (r) => ratio(r.opsWithStreams, r.opsNoStreams),
+    ],
+    [
+      "heap before → after the streamed rounds, KiB (forced GC)",
+      (r) => `${fmt(r.heapBefore / 1024, 0)} → ${fmt(r.heapAfter / 1024, 0)}`,
+    ],
+    ["events/s delivered, all streams", (r) => fmt(r.eventsPerSecond, 0)],
+    ["kB/s delivered, all streams", (r) => fmt(r.bytesPerSecond / 1e3, 0)],
+  ]);
+}
+
 function scaleTable(columns: Column[]): string {
   return table("scale", columns, "scale", [
     ["register 10,000 workers, ms", (r) => fmt(r.lifecycle.registerMs)],
@@ -424,6 +450,12 @@ function targetsTable(columns: Column[]): string {
       const r = c.scale?.inFlight;
       return r ? mark(r.ok, `${r.lost} lost`) : "—";
     }),
+    runtimeRow(columns, "20 dashboard streams: throughput >= 90 %", (c) => {
+      const r = c.fanout;
+      return r
+        ? mark(r.ratio >= 0.9, ratio(r.opsWithStreams, r.opsNoStreams))
+        : "—";
+    }),
   ].filter((row) => row !== "").join("\n");
 }
 
@@ -484,6 +516,9 @@ async function main(): Promise<void> {
   }
   if (options.benches.includes("validation")) {
     sections.push(`## validation\n\n${validationTable(columns)}`);
+  }
+  if (options.benches.includes("fanout")) {
+    sections.push(`## fanout\n\n${fanoutTable(columns)}`);
   }
   sections.push(`## targets\n\n${targetsTable(columns)}`);
   console.log(sections.join("\n\n"));

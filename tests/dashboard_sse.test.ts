@@ -23,6 +23,7 @@ import {
   serveOnLoopback,
   withServer,
 } from "./_support/serve.ts";
+import { ManualClock } from "./_support/manual_clock.ts";
 import { assertNoUnhandled } from "./_support/unhandled.ts";
 
 const TOKEN = "dash-token";
@@ -70,8 +71,12 @@ const ALLOWED: Record<string, string[]> = {
   ],
 };
 
+/** The stream's own messages, besides the runtime's events. */
+const NOT_RUNTIME_EVENTS = ["history", "snapshot", "metrics", "summary", "end"];
+
 interface SseEvent {
   event: string;
+  id?: string;
   // deno-lint-ignore no-explicit-any
   data: any;
 }
@@ -121,14 +126,17 @@ class SseClient {
 
   #block(block: string): void {
     let event = "message";
+    let id: string | undefined;
     const data: string[] = [];
     for (const line of block.split("\n")) {
       if (line.startsWith(":")) this.comments++;
+      else if (line.startsWith("id: ")) id = line.slice(4);
       else if (line.startsWith("event: ")) event = line.slice(7);
       else if (line.startsWith("data: ")) data.push(line.slice(6));
     }
     if (data.length) {
-      this.events.push({ event, data: JSON.parse(data.join("\n")) });
+      const parsed = { event, data: JSON.parse(data.join("\n")) };
+      this.events.push(id === undefined ? parsed : { ...parsed, id });
     }
   }
 
@@ -217,13 +225,16 @@ function spyListeners(runtime: Runtime): { count(): number } {
   };
 }
 
-async function eventually(
-  predicate: () => boolean,
+/** Polls `probe` until it gives a value (not undefined or false), bounded. */
+async function eventually<T>(
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
   what: string,
   ms = 5_000,
-): Promise<void> {
+): Promise<T> {
   const deadline = Date.now() + ms;
-  while (!predicate()) {
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -292,10 +303,19 @@ test("the event stream starts with a snapshot, then streams a start/dispatch/dra
       /^text\/event-stream/,
     );
     assert.equal(stream.headers.get("cache-control"), "no-store");
-    await stream.until((s) => s.events.length > 0, "the first event");
+    await stream.until((s) => s.lastSnapshot() !== undefined, "a snapshot");
 
-    const first = stream.events[0]!;
-    assert.equal(first.event, "snapshot");
+    // A fresh stream: the (empty) history, then the state, then the charts.
+    assert.deepEqual(
+      stream.events.slice(0, 3).map((e) => e.event),
+      ["history", "snapshot", "metrics"],
+    );
+    assert.deepEqual(stream.events[0]!.data, {
+      resumed: false,
+      missed: 0,
+      events: 0,
+    });
+    const first = stream.events[1]!;
     assert.equal(first.data.status.name, "svc");
     assert.equal(first.data.status.state, "registered");
     assert.deepEqual(first.data.controls, { commands: true, lifecycle: false });
@@ -342,7 +362,9 @@ test("the event stream starts with a snapshot, then streams a start/dispatch/dra
 
     // The story, in order, for prices.
     const story = stream.events
-      .filter((e) => e.event !== "snapshot" && e.data.worker === "svc/prices")
+      .filter((e) =>
+        !NOT_RUNTIME_EVENTS.includes(e.event) && e.data.worker === "svc/prices"
+      )
       .map((e) =>
         e.event === "transition"
           ? `${e.event} ${e.data.from}->${e.data.to}`
@@ -390,7 +412,7 @@ test("the event stream starts with a snapshot, then streams a start/dispatch/dra
     // Public fields only: every event is a subset of its allowed fields,
     // and no cause, payload or error text reached the wire.
     for (const { event, data } of stream.events) {
-      if (event === "snapshot") continue;
+      if (NOT_RUNTIME_EVENTS.includes(event)) continue;
       const allowed = ALLOWED[event];
       assert.ok(allowed, `unexpected event type ${event}`);
       for (const key of Object.keys(data)) {
@@ -498,7 +520,7 @@ test("the event stream needs auth (401); the page shell does not", async () => {
   });
 });
 
-test("a client that leaves ends its stream and removes every listener it added", async () => {
+test("a client that leaves ends its stream and frees its slot; all streams share one set of runtime listeners", async () => {
   const runtime = new Runtime({ name: "svc" });
   runtime.register({ name: "a", worker: { start() {}, stop() {} } });
   const listeners = spyListeners(runtime);
@@ -507,6 +529,8 @@ test("a client that leaves ends its stream and removes every listener it added",
     maxEventStreams: 3,
     heartbeatInterval: 50,
   });
+  // The router's hub listens once, for the replay ring and the charts.
+  assert.equal(listeners.count(), before + 7);
   await serve(app, async (url) => {
     const streams = [
       await openStream(url),
@@ -514,9 +538,9 @@ test("a client that leaves ends its stream and removes every listener it added",
       await openStream(url),
     ];
     for (const s of streams) {
-      await s.until((c) => c.events.length > 0, "a snapshot");
+      await s.until((c) => c.lastSnapshot() !== undefined, "a snapshot");
     }
-    assert.equal(listeners.count(), before + 3 * 7);
+    assert.equal(listeners.count(), before + 7);
     assert.equal(
       (await call(url, "/admin/events", { headers: AUTH })).status,
       429,
@@ -524,28 +548,26 @@ test("a client that leaves ends its stream and removes every listener it added",
 
     await streams[0]!.close();
     await streams[1]!.close();
-    await eventually(
-      () => listeners.count() === before + 7,
-      "two streams' listeners to be removed",
-    );
     // Their slots are free again.
-    const again = await openStream(url);
-    assert.equal(again.status, 200);
-    await again.until((c) => c.events.length > 0, "a snapshot");
+    await eventually(async () => {
+      const again = await openStream(url);
+      if (again.status === 200) return again;
+      await again.close();
+      return undefined;
+    }, "a slot to be freed").then(async (again) => {
+      await again.until((c) => c.lastSnapshot() !== undefined, "a snapshot");
+    });
     // Events still reach the stream that stayed.
     await runtime.start("a");
     await streams[2]!.until(
       (c) => c.of("transition").some((e) => e.to === "running"),
       "the start on the remaining stream",
     );
-    await again.close();
-    await streams[2]!.close();
-    await eventually(
-      () => listeners.count() === before,
-      "every listener to be removed",
-    );
+    assert.equal(listeners.count(), before + 7);
   });
   await runtime.shutdown();
+  // Shutdown ends the streams and the hub's listeners with them.
+  assert.equal(listeners.count(), before);
 });
 
 test("streams end when the service begins stopping, so the graceful HTTP shutdown is not held open", async () => {
@@ -681,7 +703,12 @@ test("GET {prefix} serves a data-free page shell with a strict CSP and a fresh n
     assert.equal(one.text.match(/<script/g)?.length, 1);
     assert.ok(!/<(script|link)[^>]+src=/i.test(one.text), "no external script");
     assert.ok(
-      !/https?:\/\//.test(one.text.replace(/xmlns=%22http[^%]*%22/g, "")),
+      !/https?:\/\//.test(
+        one.text.replace(/xmlns=%22http[^%]*%22/g, "")
+          // The SVG namespace the script creates chart elements in: a
+          // name, never fetched.
+          .replaceAll('"http://www.w3.org/2000/svg"', ""),
+      ),
       "no external URL",
     );
     assert.notEqual(
@@ -781,6 +808,423 @@ test("an OperationalFailure's public code and message are streamed, its cause ne
     await stream.close();
   });
   await runtime.shutdown();
+});
+
+/** The events a stream got with an `id` (runtime events and summaries). */
+function kept(client: SseClient): SseEvent[] {
+  return client.events.filter((e) => e.id !== undefined);
+}
+
+/** A plain worker that hands its handle to the test in `box.handle`. */
+function handedWorker(box: { handle?: WorkerHandle }) {
+  return {
+    start(ctx: { worker: WorkerHandle }) {
+      box.handle = ctx.worker;
+    },
+    stop() {},
+  };
+}
+
+/** Two commands: one succeeds, one fails with a secret in its cause. */
+const CALC_COMMANDS = [
+  { name: "ok", handler: () => ({ message: "ok" }) },
+  {
+    name: "bad",
+    handler: (): never => {
+      throw new Error(`denied ${SECRET}`);
+    },
+  },
+];
+
+test("a new stream replays the ring first; a reconnect with Last-Event-ID resumes with no gap and no duplicate", async () => {
+  const runtime = new Runtime({ name: "svc" });
+  const box: { handle?: WorkerHandle } = {};
+  runtime.register({ name: "a", worker: handedWorker(box) });
+  // The router listens from here on: the start below is kept.
+  const app = dashboardRouter(runtime);
+  await runtime.startAll();
+  await serve(app, async (url) => {
+    const first = await openStream(url);
+    await first.until((c) => c.lastSnapshot() !== undefined, "a snapshot");
+    // What happened before the stream opened is replayed, ids increasing.
+    assert.deepEqual(first.events[0]!.data.resumed, false);
+    const replayed = kept(first);
+    assert.ok(replayed.length >= 3, "the start was replayed");
+    assert.ok(
+      replayed.some((e) => e.event === "transition" && e.data.to === "running"),
+    );
+    const ids = replayed.map((e) => Number(e.id!.split("-")[1]));
+    assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+    assert.equal(new Set(ids).size, ids.length);
+    // The replay comes before the snapshot: the state it shows is current.
+    const snapshotAt = first.events.findIndex((e) => e.event === "snapshot");
+    assert.ok(
+      first.events.findIndex((e) => e.id === replayed.at(-1)!.id) < snapshotAt,
+    );
+
+    box.handle!.setReady(false);
+    await first.until(
+      (c) => c.of("readiness").some((e) => e.worker && !e.ready),
+      "the readiness change",
+    );
+    const lastSeen = kept(first).at(-1)!.id!;
+    await first.close();
+
+    // Missed while away: three readiness flips.
+    box.handle!.setReady(true);
+    box.handle!.setReady(false);
+    box.handle!.setReady(true);
+    const back = await openStream(url, { ...AUTH, "last-event-id": lastSeen });
+    await back.until((c) => c.lastSnapshot() !== undefined, "a snapshot");
+    const resumed = kept(back);
+    assert.deepEqual(back.events[0]!.data, {
+      resumed: true,
+      missed: 0,
+      events: resumed.length,
+    });
+    assert.deepEqual(
+      resumed.filter((e) => e.data.worker).map((e) =>
+        `${e.event} ${e.data.ready}`
+      ),
+      ["readiness true", "readiness false", "readiness true"],
+    );
+    // Exactly the ids after the last one seen: no gap, no duplicate.
+    const lastNumber = Number(lastSeen.split("-")[1]);
+    assert.deepEqual(
+      resumed.map((e) => Number(e.id!.split("-")[1])),
+      resumed.map((_, i) => lastNumber + 1 + i),
+    );
+
+    // An id from another process (a restarted pod) or garbage: a full
+    // replay, not a resume.
+    for (
+      const id of ["zzzz-1", "not an id", `${lastSeen.split("-")[0]}-99999`]
+    ) {
+      const other = await openStream(url, { ...AUTH, "last-event-id": id });
+      await other.until((c) => c.lastSnapshot() !== undefined, "a snapshot");
+      assert.equal(other.events[0]!.data.resumed, false, id);
+      assert.equal(
+        kept(other).length,
+        kept(first).length + resumed.length,
+        id,
+      );
+      await other.close();
+    }
+    await back.close();
+  });
+  await runtime.shutdown();
+});
+
+test("the ring is bounded by eventHistory; a client that missed evicted events is told how many", async () => {
+  const runtime = new Runtime({ name: "svc" });
+  const box: { handle?: WorkerHandle } = {};
+  runtime.register({ name: "a", worker: handedWorker(box) });
+  // The router listens from here on: the start below is kept.
+  const app = dashboardRouter(runtime, { eventHistory: 5 });
+  await runtime.startAll();
+  await serve(app, async (url) => {
+    const first = await openStream(url);
+    await first.until((c) => c.lastSnapshot() !== undefined, "a snapshot");
+    assert.ok(kept(first).length <= 5);
+    const lastSeen = kept(first).at(-1)!.id!;
+    await first.close();
+    for (let i = 0; i < 8; i++) box.handle!.setReady(i % 2 === 0);
+    const back = await openStream(url, { ...AUTH, "last-event-id": lastSeen });
+    await back.until((c) => c.lastSnapshot() !== undefined, "a snapshot");
+    const oldestKept = Number(kept(back)[0]!.id!.split("-")[1]);
+    assert.deepEqual(back.events[0]!.data, {
+      resumed: false,
+      missed: oldestKept - Number(lastSeen.split("-")[1]) - 1,
+      events: 5,
+    });
+    assert.ok(back.events[0]!.data.missed > 0);
+    assert.equal(kept(back).length, 5);
+    await back.close();
+  });
+  await runtime.shutdown();
+});
+
+test("past 50 command events a second the rest is coalesced into summary events, counted exactly", async () => {
+  const clock = new ManualClock(1_000_000);
+  const runtime = new Runtime({ name: "svc", clock });
+  runtime.register({
+    name: "calc",
+    worker: { start() {}, stop() {} },
+    commands: CALC_COMMANDS,
+  });
+  await runtime.startAll();
+  await serve(dashboardRouter(runtime), async (url) => {
+    const live = await openStream(url);
+    await live.until((c) => c.lastSnapshot() !== undefined, "a snapshot");
+    for (let i = 0; i < 300; i++) {
+      await runtime.dispatch({ worker: "calc", name: "ok" });
+    }
+    for (let i = 0; i < 20; i++) {
+      await runtime.dispatch({ worker: "calc", name: "bad" }).catch(() => {});
+    }
+    // Time has stood still: one rate window. The next one flushes it.
+    await clock.advance(1_000);
+    const late = await openStream(url);
+    await late.until((c) => c.lastSnapshot() !== undefined, "a snapshot");
+    await live.until((c) => c.of("summary").length >= 2, "the summaries");
+    for (const client of [live, late]) {
+      const individual = client.of("commandstart").length +
+        client.of("commandend").length +
+        client.of("failure").filter((f) => f.kind === "command").length;
+      assert.ok(individual <= 50, `${individual} individual events`);
+      const ends = client.of("commandend");
+      const summaries = client.of("summary");
+      const total = (name: string) =>
+        ends.filter((e) => e.command === name).length +
+        summaries.filter((e) => e.command === name)
+          .reduce((n, e) => n + e.count, 0);
+      assert.equal(total("ok"), 300);
+      assert.equal(total("bad"), 20);
+      const bad = summaries.find((e) => e.command === "bad");
+      assert.equal(bad.failed, bad.count);
+      assert.equal(bad.worker, "svc/calc");
+      assert.ok(!client.raw.includes(SECRET));
+    }
+    await live.close();
+    await late.close();
+  });
+  await runtime.shutdown();
+});
+
+test("metrics: per-command counts, failures and p50/p99 in fixed buckets, timelines of states and readiness, public text only", async () => {
+  const clock = new ManualClock(5_000_000);
+  const runtime = new Runtime({ name: "svc", clock });
+  const box: { handle?: WorkerHandle } = {};
+  runtime.register({
+    name: "calc",
+    worker: handedWorker(box),
+    commands: CALC_COMMANDS,
+  });
+  await runtime.startAll();
+  const app = dashboardRouter(runtime, {
+    chartBucket: 1_000,
+    chartWindow: 10_000,
+  });
+  await serve(app, async (url) => {
+    for (let i = 0; i < 3; i++) {
+      await runtime.dispatch({ worker: "calc", name: "ok" });
+    }
+    await runtime.dispatch({
+      worker: "calc",
+      name: "bad",
+      payload: { card: SECRET },
+    }).catch(() => {});
+    await clock.advance(1_000);
+    await runtime.dispatch({ worker: "calc", name: "ok" });
+    box.handle!.reportFailure(new Error(`lost ${SECRET}`));
+    const stream = await openStream(url);
+    await stream.until((c) => c.of("metrics").length > 0, "the metrics");
+    const metrics = stream.of("metrics")[0];
+    assert.equal(metrics.bucketMs, 1_000);
+    assert.equal(metrics.windowMs, 10_000);
+    assert.equal(metrics.now, 5_001_000);
+    assert.equal(metrics.start, 4_992_000);
+    const ok = metrics.commands.find((c: { command: string }) =>
+      c.command === "ok"
+    );
+    assert.equal(ok.worker, "svc/calc");
+    assert.equal(ok.count.length, 10);
+    assert.deepEqual(ok.count.slice(-2), [3, 1]);
+    assert.deepEqual(ok.failed.slice(-2), [0, 0]);
+    assert.equal(typeof ok.p50.at(-1), "number");
+    assert.ok(ok.p99.at(-1) >= ok.p50.at(-1));
+    assert.equal(ok.p50[0], null);
+    const bad = metrics.commands.find((c: { command: string }) =>
+      c.command === "bad"
+    );
+    assert.deepEqual(bad.count.slice(-2), [1, 0]);
+    assert.deepEqual(bad.failed.slice(-2), [1, 0]);
+    const lane = metrics.workers.find((w: { worker: string }) =>
+      w.worker === "svc/calc"
+    );
+    assert.deepEqual(lane.states.map((p: [number, string]) => p[1]), [
+      "running",
+      "failed",
+    ]);
+    assert.equal(lane.states.at(-1)[0], 5_001_000);
+    assert.equal(metrics.readiness.at(-1)[1], false);
+    assert.equal(metrics.live.at(-1)[1], true);
+    // The snapshot carries the probes and who serves the page.
+    const snapshot = stream.lastSnapshot();
+    assert.deepEqual(snapshot.probes, {
+      live: true,
+      ready: false,
+      reason: snapshot.probes.reason,
+    });
+    assert.equal(typeof snapshot.identity.jsRuntime, "string");
+    assert.match(snapshot.identity.workerkit, /^\d+\.\d+\.\d+/);
+    assert.equal(snapshot.now, 5_001_000);
+    // Canary: no secret in the replay, the summaries or the chart data.
+    assert.ok(!stream.raw.includes(SECRET), "a secret reached the stream");
+    assert.ok(!stream.raw.includes('"cause"'));
+    await stream.close();
+  });
+  await runtime.shutdown();
+});
+
+test("regression #13.3: HEAD {prefix}/events answers without opening a stream or taking a slot", async () => {
+  const runtime = new Runtime({ name: "svc" });
+  const app = dashboardRouter(runtime, { maxEventStreams: 1 });
+  await serve(app, async (url) => {
+    for (let i = 0; i < 4; i++) {
+      const head = await fetch(new URL("/admin/events", url), {
+        method: "HEAD",
+        headers: AUTH,
+      });
+      assert.equal(head.status, 200);
+      assert.match(head.headers.get("content-type") ?? "", /event-stream/);
+      assert.equal(head.headers.get("cache-control"), "no-store");
+      assert.equal(await head.text(), "");
+    }
+    const unauthorized = await fetch(new URL("/admin/events", url), {
+      method: "HEAD",
+    });
+    assert.equal(unauthorized.status, 401);
+    await unauthorized.body?.cancel();
+    // Four HEADs later the one slot is still free.
+    const stream = await openStream(url);
+    assert.equal(stream.status, 200);
+    await stream.until((c) => c.lastSnapshot() !== undefined, "a snapshot");
+    const full = await fetch(new URL("/admin/events", url), {
+      method: "HEAD",
+      headers: AUTH,
+    });
+    assert.equal(full.status, 429);
+    await full.body?.cancel();
+    await stream.close();
+  });
+});
+
+test("regression #13.4: a stream whose client stops reading is closed after eventStreamWriteTimeout and its slot is free again", async () => {
+  const runtime = new Runtime({ name: "svc" });
+  let handle: WorkerHandle | undefined;
+  // Big snapshots fill the socket buffers quickly.
+  for (let i = 0; i < 200; i++) {
+    runtime.register({
+      name: `w${i}`,
+      description: "x".repeat(2_000),
+      worker: {
+        start(ctx) {
+          if (i === 0) handle = ctx.worker;
+        },
+        stop() {},
+      },
+    });
+  }
+  await runtime.startAll();
+  const app = dashboardRouter(runtime, {
+    maxEventStreams: 1,
+    eventStreamWriteTimeout: 300,
+  });
+  await serve(app, async (url) => {
+    const { connect } = await import("node:net");
+    const socket = connect(Number(url.port), "127.0.0.1");
+    await new Promise<void>((resolve, reject) => {
+      socket.once("connect", resolve);
+      socket.once("error", reject);
+    });
+    let received = 0;
+    socket.on("data", (chunk: Uint8Array) => {
+      received += chunk.length;
+      // Headers and a first chunk, then the client stops reading.
+      socket.pause();
+    });
+    socket.write(
+      `GET /admin/events HTTP/1.1\r\nhost: ${url.host}\r\n` +
+        `authorization: Bearer ${TOKEN}\r\n\r\n`,
+    );
+    await eventually(() => received > 0, "the response to start");
+    let flips = 0;
+    const toggler = setInterval(() => handle!.setReady(flips++ % 2 === 0), 20);
+    try {
+      // The slot frees once a write has waited 300 ms for the client.
+      const again = await eventually(
+        async () => {
+          const reply = await fetch(new URL("/admin/events", url), {
+            method: "HEAD",
+            headers: AUTH,
+          });
+          await reply.body?.cancel();
+          return reply.status === 200 ? reply : undefined;
+        },
+        "the stalled stream to be closed",
+        30_000,
+      );
+      assert.equal(again.status, 200);
+    } finally {
+      clearInterval(toggler);
+      socket.destroy();
+    }
+  });
+  await runtime.shutdown();
+});
+
+test("opsRouter() checks the replay and chart options", () => {
+  const runtime = new Runtime({ name: "svc" });
+  const auth = () => true;
+  const bad: unknown[] = [
+    { eventHistory: -1 },
+    { eventHistory: 1.5 },
+    { eventHistory: 100_001 },
+    { chartBucket: 99 },
+    { chartBucket: "1000" },
+    { chartBucket: 1_000, chartWindow: 1_500 },
+    { chartBucket: 1_000, chartWindow: 1_001_000 },
+    { chartWindow: 0 },
+    { eventStreamWriteTimeout: 0 },
+    { eventStreamWriteTimeout: 2 ** 31 },
+    { identity: "pod-1" },
+    { identity: { host: 1 } },
+    { identity: { pod: "x" } },
+  ];
+  for (const extra of bad) {
+    assert.throws(
+      () =>
+        opsRouter({
+          runtime,
+          dashboard: true,
+          auth,
+          ...(extra as object),
+        } as OpsRouterOptions),
+      (e) => e instanceof WorkerkitError && e.code === "invalid_argument",
+      JSON.stringify(extra),
+    );
+  }
+  opsRouter({
+    runtime,
+    dashboard: true,
+    auth,
+    eventHistory: 0,
+    chartBucket: 100,
+    chartWindow: 100_000,
+    eventStreamWriteTimeout: 1,
+    identity: { host: "pod-7", version: "1.2.3" },
+  });
+});
+
+test("the package version the dashboard shows is deno.json's", async () => {
+  const { readFile } = await import("node:fs/promises");
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  const config = JSON.parse(await readFile(`${root}/deno.json`, "utf8"));
+  const runtime = new Runtime({ name: "svc" });
+  await serve(
+    dashboardRouter(runtime, { identity: { host: "pod-7", version: "9.9" } }),
+    async (url) => {
+      const stream = await openStream(url);
+      await stream.until((c) => c.lastSnapshot() !== undefined, "a snapshot");
+      const { identity } = stream.lastSnapshot();
+      assert.equal(identity.workerkit, config.version);
+      assert.equal(identity.host, "pod-7");
+      assert.equal(identity.version, "9.9");
+      assert.ok(Date.parse(identity.startedAt) <= Date.now());
+      await stream.close();
+    },
+  );
 });
 
 test("no unhandled rejections", assertNoUnhandled);

@@ -2,7 +2,9 @@
 // folder) as a child process on the runtime the suite runs on — Deno, Node or
 // Bun — and expects it to exit 0 with some output. Examples that serve until
 // Ctrl-C take `--once` (they listen on port 0, check themselves and exit);
-// an example serves when its source mentions "--once".
+// an example serves when its source mentions "--once". An example whose
+// main.ts starts with "// Requires: ..." needs a real server (Redis,
+// PostgreSQL): the infra phases run it (tools/_infra_phase.ts), not this file.
 //
 // The examples run two at a time in the background, started by the first
 // test; each test then waits for its own example, so the whole file takes
@@ -39,12 +41,21 @@ function sameRuntime(): { exe: string; args: string[] } {
 }
 
 /** Every folder of examples/ with a main.ts, sorted. */
-const examples = readdirSync(examplesDir, { withFileTypes: true })
+const allExamples = readdirSync(examplesDir, { withFileTypes: true })
   .filter((entry) =>
     entry.isDirectory() && existsSync(join(examplesDir, entry.name, "main.ts"))
   )
   .map((entry) => entry.name)
   .sort();
+
+/** What an example needs that this file cannot start ("// Requires: ..."). */
+function requires(name: string): string | undefined {
+  const source = readFileSync(join(examplesDir, name, "main.ts"), "utf8");
+  return /^\/\/ Requires: (.+)$/m.exec(source.split("\n", 1)[0]!)?.[1];
+}
+
+/** The examples this file runs. */
+const examples = allExamples.filter((name) => !requires(name));
 
 /** Whether the example serves until Ctrl-C unless given `--once`. */
 function serves(name: string): boolean {
@@ -164,6 +175,22 @@ for (const name of examples) {
       `exit code ${run.code} (signal ${run.signal})\n${transcript}`,
     );
     assert.ok(run.stdout.trim().length > 0, `no output\n${transcript}`);
+  });
+}
+
+for (const name of allExamples.filter(requires)) {
+  test(`example ${name} is run by an infra test`, () => {
+    // Not run here: the infra phases run it against real servers (and fail
+    // under CI when they cannot start one). It must have such a test.
+    const dir = join(root, "tests", "_infra");
+    const tests = existsSync(dir)
+      ? readdirSync(dir).filter((file) => file.endsWith(".test.ts"))
+      : [];
+    const runner = tests.find((file) =>
+      readFileSync(join(dir, file), "utf8").includes(`"${name}"`)
+    );
+    assert.ok(runner, `no tests/_infra/*.test.ts runs examples/${name}`);
+    console.log(`example ${name} (${requires(name)}): run by ${runner}`);
   });
 }
 

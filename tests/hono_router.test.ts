@@ -343,7 +343,18 @@ test("runtime lifecycle routes stop, start and drain the whole runtime", async (
     commands: true,
   });
   await withServer(app.fetch, async (url) => {
-    const stopped = await call(url, "/admin/runtime/stop", { method: "POST" });
+    // No body at all: still declared JSON (an empty body of another type
+    // is what a cross-site form sends).
+    assertError(
+      await call(url, "/admin/runtime/stop", { method: "POST" }),
+      415,
+      "unsupported_media_type",
+    );
+    assert.equal(runtime.status().state, "running");
+    const stopped = await call(url, "/admin/runtime/stop", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+    });
     assert.equal(stopped.status, 200, stopped.text);
     assert.deepEqual(Object.keys(stopped.body), ["runtime"]);
     assert.equal(stopped.body.runtime.state, "stopped");
@@ -646,10 +657,10 @@ test("opsRouter() refuses invalid options with invalid_argument", () => {
       runtime,
       bodyLimit,
     })),
-    ...[0, -1, Number.NaN, Infinity, 2 ** 31, "5"].map((timeout) => ({
-      runtime,
-      timeout,
-    })),
+    ...[0, -1, Number.NaN, Infinity, 2 ** 31, "5"].flatMap((ms) => [
+      { runtime, timeout: ms },
+      { runtime, lifecycleTimeout: ms },
+    ]),
   ];
   for (const options of bad) {
     assert.throws(
@@ -661,7 +672,20 @@ test("opsRouter() refuses invalid options with invalid_argument", () => {
   for (const prefix of ["/ops", "/ops/v1", "/_admin.x~y-z"]) {
     opsRouter({ runtime, prefix });
   }
-  opsRouter({ registry, bodyLimit: 1, timeout: 1 });
+  opsRouter({ registry, bodyLimit: 1, timeout: 1, lifecycleTimeout: 1 });
+});
+
+test("an unknown option is refused with invalid_argument naming the key", () => {
+  const runtime = runtimeWithPrices();
+  for (const key of ["comands", "lifecycleTimeOut", "constructor"]) {
+    assert.throws(
+      () => opsRouter({ runtime, [key]: true } as OpsRouterOptions),
+      (error: unknown) =>
+        isInvalidArgument(error) &&
+        (error as Error).message.includes(JSON.stringify(key)),
+      key,
+    );
+  }
 });
 
 test("the router mounts into a parent app with app.route() and keeps its error format", async () => {
@@ -733,7 +757,7 @@ test("/readyz answers 503 during runService's shutdownDelay while /livez stays 2
     assert.equal(runtime.worker("prices")!.status.state, "running");
   } finally {
     stop.abort();
-    assert.deepEqual(await service, { exitCode: 0 });
+    assert.equal((await service).exitCode, 0);
   }
   assert.equal(runtime.status().state, "stopped");
 });

@@ -2,16 +2,22 @@
  * Runs the test suite (`tests/**\/*.test.ts`, written with `node:test`) on
  * Deno, Node 22, Node 24 and Bun, one after another, then the browser tests
  * (`tests/browser/*.test.ts`, real headless Chromium) on Node 24 as a fifth
- * phase, `browser`; streams each one's own output, then prints one summary
- * line per phase and a final line `N passed, M failed`. Exits non-zero when
- * any phase failed, crashed or printed no summary that could be read (such a
- * phase counts as 1 failed).
+ * phase, `browser`, then the infra phases, and last the packaging checks
+ * (`tools/_consumer_phase.ts`: the npm tarball and the JSR layout in
+ * throwaway consumer projects) as `consumer`; streams each one's own output,
+ * then prints one summary line per phase and a final line `N passed, M
+ * failed`. Exits non-zero when any phase failed, crashed or printed no
+ * summary that could be read (such a phase counts as 1 failed).
  *
  * Usage (through `deno task test`, which runs `npm install` first):
  *
  *   deno task test                    all runtimes and the browser phase, all files
  *   deno task test deno bun           only these runtimes ("node" = node22 + node24)
  *   deno task test browser            only the browser phase
+ *   deno task test infra              only the infra phases (tools/_infra_phase.ts:
+ *                                     real Redis and PostgreSQL; infra-deno,
+ *                                     infra-node24, infra-bun)
+ *   deno task test consumer           only the consumer phase (not with --filter)
  *   deno task test --runtime=node22   the same, as a flag (comma-separated)
  *   deno task test --filter=retry     only files whose path contains "retry"
  *
@@ -28,6 +34,12 @@
  */
 import { fileURLToPath } from "node:url";
 import { delimiter, join, relative } from "node:path";
+import {
+  INFRA_ALIAS,
+  infraPhases,
+  infraTestFiles,
+  prepareInfra,
+} from "./_infra_phase.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = (path: string) => join(root, "node_modules", path);
@@ -46,6 +58,10 @@ interface Runtime {
   exe: string;
   /** Runs `tests/browser/` (with Chromium) instead of the rest of `tests/`. */
   browser?: boolean;
+  /** Runs `tests/_infra/` (real Redis and PostgreSQL): tools/_infra_phase.ts. */
+  infra?: boolean;
+  /** Runs this one file instead of `tests/`, and only when no --filter is given. */
+  only?: string;
   args(files: string[]): string[];
   /** Reads the runtime's own closing totals; undefined when absent. */
   parse(output: string): Counts | undefined;
@@ -114,11 +130,18 @@ const RUNTIMES: Runtime[] = [
   },
   { ...nodeRuntime("browser", "node24"), browser: true },
 ];
+RUNTIMES.push(...infraPhases(RUNTIMES));
+// The packages as users install them, in throwaway projects (see the file).
+RUNTIMES.push({
+  ...RUNTIMES.find((runtime) => runtime.name === "deno")!,
+  name: "consumer",
+  only: "tools/_consumer_phase.ts",
+});
 
 function usage(message?: string): never {
   if (message) console.error(`error: ${message}`);
   console.error(
-    "usage: deno task test [deno|node22|node24|node|bun|browser ...] [--runtime=a,b] [--filter=text]",
+    "usage: deno task test [deno|node22|node24|node|bun|browser|infra|consumer ...] [--runtime=a,b] [--filter=text]",
   );
   Deno.exit(2);
 }
@@ -136,7 +159,11 @@ function parseArgs(args: string[]): { runtimes: Runtime[]; filters: string[] } {
   }
   const names = new Set<string>();
   for (const w of wanted.map((w) => w.trim()).filter(Boolean)) {
-    const expanded = w === "node" ? ["node22", "node24"] : [w];
+    const expanded = w === "node"
+      ? ["node22", "node24"]
+      : w === INFRA_ALIAS[0]
+      ? INFRA_ALIAS[1]
+      : [w];
     for (const name of expanded) {
       if (!RUNTIMES.some((r) => r.name === name)) {
         usage(`unknown runtime "${w}"`);
@@ -156,10 +183,12 @@ interface TestFiles {
   runtimes: string[];
   /** `tests/browser/**\/*.test.ts`: the browser phase runs them. */
   browser: string[];
+  /** `tests/_infra/*.test.ts`: the infra phases run them. */
+  infra: string[];
 }
 
 async function findTestFiles(filters: string[]): Promise<TestFiles> {
-  const files: TestFiles = { runtimes: [], browser: [] };
+  const files: TestFiles = { runtimes: [], browser: [], infra: [] };
   async function walk(dir: string, into: string[]): Promise<void> {
     for await (const entry of Deno.readDir(dir)) {
       const path = join(dir, entry.name);
@@ -184,7 +213,11 @@ async function findTestFiles(filters: string[]): Promise<TestFiles> {
     list.filter((f) =>
       filters.length === 0 || filters.some((s) => f.slice(6).includes(s))
     ).sort();
-  return { runtimes: keep(files.runtimes), browser: keep(files.browser) };
+  return {
+    runtimes: keep(files.runtimes),
+    browser: keep(files.browser),
+    infra: await infraTestFiles(root, filters),
+  };
 }
 
 async function isFile(path: string): Promise<boolean> {
@@ -295,6 +328,7 @@ async function run(runtime: Runtime, files: string[]): Promise<Result> {
     }
     env.CHROMIUM_PATH = found.path;
   }
+  if (runtime.infra) await prepareInfra();
   console.log(
     `\n━━━ ${runtime.name} (${await version(runtime.exe)}${
       runtime.browser ? `, ${env.CHROMIUM_PATH}` : ""
@@ -363,7 +397,13 @@ async function run(runtime: Runtime, files: string[]): Promise<Result> {
 const { runtimes, filters } = parseArgs(Deno.args);
 const found = await findTestFiles(filters);
 const filesOf = (runtime: Runtime) =>
-  runtime.browser ? found.browser : found.runtimes;
+  runtime.only
+    ? (filters.length ? [] : [runtime.only])
+    : runtime.infra
+    ? found.infra
+    : runtime.browser
+    ? found.browser
+    : found.runtimes;
 const phases = runtimes.filter((runtime) => filesOf(runtime).length > 0);
 if (phases.length === 0) {
   console.error(
@@ -377,6 +417,7 @@ if (phases.length === 0) {
 const lists: Array<[string, string[]]> = [
   ["", found.runtimes],
   ["browser ", found.browser],
+  ["infra ", found.infra],
 ];
 for (const [what, files] of lists) {
   if (files.length && phases.some((p) => filesOf(p) === files)) {

@@ -4,7 +4,9 @@
 //
 //   ingest    a loopWorker that is ready for 6 s, then catching up for 2 s
 //   metrics   an intervalWorker that samples every 2 s
-//   prices    a plain worker with commands (one slow, one dangerous)
+//   prices    a plain worker with commands (one slow, one dangerous, one
+//             with a payload JSON Schema the page builds a form from);
+//             a few lookups a second keep its charts moving
 //   mailer    a loopWorker that loses its relay every 10-20 s and is
 //             restarted with backoff; its public failure code shows on the
 //             page, the secret in the original error never does
@@ -31,26 +33,11 @@ import {
   OperationalFailure,
   runService,
   Runtime,
-  type ServeOptions,
-  type Server,
 } from "../../mod.ts";
 import { opsRouter } from "../../src/hono/mod.ts";
+import { serve, shutdownSignal } from "../../adapters/serve.ts";
 
 const ONCE = process.argv.includes("--once");
-
-/** What the example needs from `@workerkit/core/{deno,node,bun}`. */
-interface Adapter {
-  serve(handler: FetchHandler, options?: ServeOptions): Promise<Server>;
-  shutdownSignal(): AbortSignal;
-}
-
-/** The adapter of the runtime this runs on, by feature detection. */
-function loadAdapter(): Promise<Adapter> {
-  const g = globalThis as { Deno?: unknown; Bun?: unknown };
-  if (g.Deno !== undefined) return import("../../adapters/deno.ts");
-  if (g.Bun !== undefined) return import("../../adapters/bun.ts");
-  return import("../../adapters/node.ts");
-}
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -108,6 +95,12 @@ runtime.register({
       name: "prices/get",
       description: "reads one price",
       payloadKind: "json",
+      // The page builds a form from this instead of a JSON editor.
+      payloadJsonSchema: {
+        type: "object",
+        properties: { sku: { enum: ["sku-1", "sku-2", "sku-3"] } },
+        required: ["sku"],
+      },
       idempotent: true,
       handler: ({ payload }) => {
         const sku = (payload as { sku?: unknown } | undefined)?.sku;
@@ -174,6 +167,7 @@ app.route(
     dashboard: true,
     commands: true,
     lifecycle: true,
+    identity: { version: "shop 2.3.0" },
     authMiddleware: bearerAuth({ token }),
   }),
 );
@@ -184,22 +178,23 @@ function randomToken(): string {
 }
 
 /** Serves on PORT, or 8080, or — when 8080 is taken and PORT is unset — any free port. */
-async function listen(adapter: Adapter, handler: FetchHandler) {
+async function listen(handler: FetchHandler) {
+  // Loopback unless HOST says otherwise: the dashboard is for this machine.
   const hostname = process.env.HOST ?? "127.0.0.1";
-  if (ONCE) return await adapter.serve(handler, { port: 0, hostname });
+  if (ONCE) return await serve(handler, { port: 0, hostname });
   const explicit = process.env.PORT;
   const port = explicit === undefined ? 8080 : Number(explicit);
   try {
-    return await adapter.serve(handler, { port, hostname });
+    return await serve(handler, { port, hostname });
   } catch (error) {
     const e = error as { code?: unknown; name?: unknown };
     const inUse = e.code === "EADDRINUSE" || e.name === "AddrInUse";
     if (explicit !== undefined || !inUse) throw error;
-    return await adapter.serve(handler, { port: 0, hostname });
+    return await serve(handler, { port: 0, hostname });
   }
 }
 
-/** --once: the page and the first event of the stream, over real HTTP. */
+/** --once: the page and the stream's first snapshot, over real HTTP. */
 async function selfCheck(base: string): Promise<void> {
   const page = await fetch(`${base}/admin`);
   const html = await page.text();
@@ -221,16 +216,20 @@ async function selfCheck(base: string): Promise<void> {
     }
     const reader = events.body.pipeThrough(new TextDecoderStream())
       .getReader();
+    // The stream opens with `history` (the replayed events), then a
+    // `snapshot` of the current state.
     let text = "";
-    while (!text.includes("\n\n")) {
+    let block: string | undefined;
+    while (block === undefined) {
       const { value, done } = await reader.read();
       if (done) break;
       text += value;
+      block = text.split("\n\n").find((b) => b.startsWith("event: snapshot\n"));
     }
-    const [first, data] = text.split("\n");
-    if (first !== "event: snapshot" || !data?.startsWith("data: ")) {
-      throw new Error("the event stream did not start with a snapshot");
+    if (!text.startsWith("event: history\n") || block === undefined) {
+      throw new Error("the event stream did not open with history, snapshot");
     }
+    const data = block.split("\n")[1]!;
     const snapshot = JSON.parse(data.slice(6));
     console.log(
       `self-check: page ${html.length} bytes; snapshot: ${snapshot.status.name} ` +
@@ -244,10 +243,9 @@ async function selfCheck(base: string): Promise<void> {
 
 // ── Serve until Ctrl-C (or, with --once, until the self-check is done) ───
 
-const adapter = await loadAdapter();
-const shutdown = adapter.shutdownSignal();
+const shutdown = shutdownSignal();
 const selfCheckDone = new AbortController();
-const server = await listen(adapter, app.fetch);
+const server = await listen(app.fetch);
 const base = server.url.href.replace(/\/$/, "");
 
 console.log(`
@@ -266,6 +264,14 @@ const service = runService({
   shutdownTimeout: 10_000,
 });
 
+// Shoppers: a few price lookups a second (some for a SKU that does not
+// exist), so the page's command charts have something to draw.
+const shoppers = ONCE ? undefined : setInterval(() => {
+  const sku = `sku-${between(1, 4)}`;
+  runtime.dispatch({ worker: "prices", name: "prices/get", payload: { sku } })
+    .catch(() => {}); // unknown_sku, or refused while stopping: charted
+}, 250);
+
 let selfCheckFailed = false;
 if (ONCE) {
   try {
@@ -278,5 +284,6 @@ if (ONCE) {
 }
 
 const { exitCode } = await service;
+clearInterval(shoppers);
 console.log(`stopped (exit code ${exitCode}, ${samples} samples taken)`);
 process.exit(selfCheckFailed ? 1 : exitCode);

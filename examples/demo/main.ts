@@ -45,38 +45,22 @@ import {
   OpsRegistry,
   runService,
   Runtime,
-  type ServeOptions,
   type Server,
   symmetric,
 } from "../../mod.ts";
 import { opsRouter } from "../../src/hono/mod.ts";
 import { logObserver, type StructuredLogger } from "../../src/log/mod.ts";
+import { serve, shutdownSignal } from "../../adapters/serve.ts";
 
 const ONCE = process.argv.includes("--once");
 
-// ── The platform: pick the adapter by feature detection ──────────────────
+// ── The platform: the serve entry picks the server by itself ─────────────
 
-/** What the demo needs from `@workerkit/core/{deno,node,bun}`. */
-interface Adapter {
-  serve(handler: FetchHandler, options?: ServeOptions): Promise<Server>;
-  shutdownSignal(): AbortSignal;
-}
-
+/** For the banner only. */
 function platform(): "deno" | "bun" | "node" {
   if ("Deno" in globalThis) return "deno";
   if ("Bun" in globalThis) return "bun";
   return "node";
-}
-
-function loadAdapter(): Promise<Adapter> {
-  switch (platform()) {
-    case "deno":
-      return import("../../adapters/deno.ts");
-    case "bun":
-      return import("../../adapters/bun.ts");
-    default:
-      return import("../../adapters/node.ts");
-  }
 }
 
 // ── Logs: one compact line per event ─────────────────────────────────────
@@ -290,6 +274,14 @@ runtime.register({
       description:
         "wedges the loop for N seconds (default 8) to trip the watchdog",
       payloadKind: "json",
+      // The dashboard builds its payload form from this; being dangerous,
+      // it asks for the worker's name before sending.
+      payloadJsonSchema: {
+        type: "object",
+        properties: {
+          seconds: { type: "number", minimum: 1, maximum: 60 },
+        },
+      },
       dangerous: true,
       handler: (request) => {
         const seconds = (request.payload as { seconds?: unknown } | undefined)
@@ -478,6 +470,8 @@ app.route(
     commands: true,
     lifecycle: true,
     dashboard: true,
+    // Shown in the dashboard's header next to the pod name.
+    identity: { version: "catalog 1.0.0" },
     authMiddleware: bearerAuth({ token }),
     timeout: 30_000,
   }),
@@ -490,16 +484,15 @@ function randomToken(): string {
 
 // ── Serve, run, shut down ────────────────────────────────────────────────
 
-const adapter = await loadAdapter();
 // First: install the SIGINT/SIGTERM listeners.
-const shutdown = adapter.shutdownSignal();
+const shutdown = shutdownSignal();
 const selfCheckDone = new AbortController();
 shutdown.addEventListener("abort", () => {
   line("info", "shutting down (Ctrl-C again to force)");
 }, { once: true });
 
 const hostname = process.env.HOST ?? "127.0.0.1";
-const server = await listen(adapter, app.fetch, hostname);
+const server = await listen(app.fetch, hostname);
 const base = server.url.href.replace(/\/$/, "");
 queue.produce();
 
@@ -549,21 +542,20 @@ process.exit(selfCheckFailed ? 1 : exitCode);
 
 /** Serves on PORT, or 8080, or — when 8080 is taken and PORT is unset — any free port. */
 async function listen(
-  adapter: Adapter,
   handler: FetchHandler,
   hostname: string,
 ): Promise<Server> {
-  if (ONCE) return await adapter.serve(handler, { port: 0, hostname });
+  if (ONCE) return await serve(handler, { port: 0, hostname });
   const explicit = process.env.PORT;
   const port = explicit === undefined ? 8080 : Number(explicit);
   try {
-    return await adapter.serve(handler, { port, hostname });
+    return await serve(handler, { port, hostname });
   } catch (error) {
     const e = error as { code?: unknown; name?: unknown };
     const inUse = e.code === "EADDRINUSE" || e.name === "AddrInUse";
     if (explicit !== undefined || !inUse) throw error;
     line("warn", "port 8080 is taken; using a free port instead");
-    return await adapter.serve(handler, { port: 0, hostname });
+    return await serve(handler, { port: 0, hostname });
   }
 }
 

@@ -13,15 +13,13 @@ import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import {
   delay,
-  type FetchHandler,
   loopWorker,
   OpsRegistry,
   runService,
   Runtime,
-  type ServeOptions,
-  type Server,
 } from "../../mod.ts";
 import { opsRouter } from "../../src/hono/mod.ts";
+import { serve, shutdownSignal } from "../../adapters/serve.ts";
 
 const ONCE = process.argv.includes("--once");
 const token = process.env.OPS_TOKEN ?? "change-me";
@@ -82,24 +80,18 @@ app.route(
     authMiddleware: bearerAuth({ token }),
     commands: true,
     lifecycle: true,
+    // Dispatch is abandoned past 10 s, lifecycle calls past 5 s (queue wait
+    // included); a client that disconnects cancels its command.
     timeout: 10_000,
+    lifecycleTimeout: 5_000,
   }),
 );
 
-// ── Serve on this runtime's adapter ──────────────────────────────────────
-interface Adapter {
-  serve(handler: FetchHandler, options?: ServeOptions): Promise<Server>;
-  shutdownSignal(): AbortSignal;
-}
-const adapter: Adapter = "Deno" in globalThis
-  ? await import("../../adapters/deno.ts")
-  : "Bun" in globalThis
-  ? await import("../../adapters/bun.ts")
-  : await import("../../adapters/node.ts");
-
-const shutdown = adapter.shutdownSignal();
+// ── Serve on this runtime's server (the serve entry picks it) ────────────
+const shutdown = shutdownSignal();
 const port = ONCE ? 0 : Number(process.env.PORT ?? 8080);
-const server = await adapter.serve(app.fetch, { port, hostname: "127.0.0.1" });
+// Loopback: the example prints curl lines for this machine only.
+const server = await serve(app.fetch, { port, hostname: "127.0.0.1" });
 const base = server.url.href.replace(/\/$/, "");
 const done = new AbortController();
 const service = runService({

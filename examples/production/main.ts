@@ -2,11 +2,14 @@
 // the environment, an ops registry (the runtime plus a database pool), the
 // Hono ops router with commands, lifecycle controls and the dashboard behind a
 // bearer token from a Secret, structured JSON logs through LogTape,
-// OpenTelemetry through the global API, and runService() on the adapter's
-// shutdownSignal(): on SIGTERM /readyz turns 503 at once, the pod stays up for
-// SHUTDOWN_DELAY_MS so load balancers stop routing, then HTTP drains, then the
-// workers, all within SHUTDOWN_TIMEOUT_MS. k8s.yaml next to this file runs it
-// in Kubernetes (see the Kubernetes section of docs/ops-and-http.md).
+// OpenTelemetry through the global API, and runService() on the serve entry's
+// shutdownSignal() with the library's shutdown defaults: on SIGTERM /readyz
+// turns 503 at once, the pod stays up for the shutdown delay (5 s in
+// Kubernetes, 0 elsewhere) so load balancers stop routing, then within one
+// 20 s budget HTTP closes, the workers drain and stop, and the telemetry is
+// flushed — inside Kubernetes' default 30 s grace period. Every step is
+// logged, and the shutdown report says which worker, if any, held the pod.
+// k8s.yaml next to this file runs it (see docs/production.md).
 //
 //   deno run -A examples/production/main.ts
 //   node examples/production/main.ts          (Node 22.18+ or 24)
@@ -14,9 +17,10 @@
 //   ... --once                                start, check itself, shut down
 //
 // Environment (all optional):
-//   PORT (8080), HOST (127.0.0.1; 0.0.0.0 in a container), OPS_TOKEN (a
-//   one-off token is made and printed when unset), SHUTDOWN_DELAY_MS (5000),
-//   SHUTDOWN_TIMEOUT_MS (20000), LOG_LEVEL (info),
+//   PORT (8080), HOST (every interface; 127.0.0.1 with --once), OPS_TOKEN (a
+//   one-off token is made and printed when unset), GRACE_PERIOD_MS (30000:
+//   the manifest's terminationGracePeriodSeconds), SHUTDOWN_DELAY_MS (5000 in
+//   Kubernetes, else 0), SHUTDOWN_TIMEOUT_MS (20000), LOG_LEVEL (info),
 //   OTEL_TRACES_EXPORTER=console   spans and metrics printed to the console
 //   OTEL_EXPORTER_OTLP_ENDPOINT    OTLP/HTTP to a collector; needs the packages
 //     @opentelemetry/exporter-trace-otlp-http, -metrics-otlp-http, resources
@@ -48,18 +52,20 @@ import { bearerAuth } from "hono/bearer-auth";
 import {
   checkLoop,
   delay,
-  type FetchHandler,
   intervalWorker,
   loopWorker,
   multiObserver,
   OpsRegistry,
   runService,
+  type RunServiceOptions,
   Runtime,
-  type ServeOptions,
-  type Server,
+  type RuntimeEvent,
+  type ServiceWarningEvent,
+  type ShutdownEvent,
   symmetric,
 } from "../../mod.ts";
 import { opsRouter } from "../../src/hono/mod.ts";
+import { serve, shutdownSignal } from "../../adapters/serve.ts";
 import { logObserver } from "../../src/log/mod.ts";
 import { otelObserver } from "../../src/otel/mod.ts";
 
@@ -68,10 +74,15 @@ const ONCE = process.argv.includes("--once");
 const env = process.env;
 const config = {
   port: ONCE ? 0 : Number(env.PORT ?? 8080),
-  hostname: env.HOST ?? "127.0.0.1",
-  shutdownDelay: ONCE ? 0 : Number(env.SHUTDOWN_DELAY_MS ?? 5_000),
-  shutdownTimeout: Number(env.SHUTDOWN_TIMEOUT_MS ?? 20_000),
+  // Unset: every interface, so the kubelet's probes to the pod IP arrive.
+  hostname: env.HOST ?? (ONCE ? "127.0.0.1" : undefined),
   logLevel: (env.LOG_LEVEL ?? "info") as LogLevel,
+};
+/** Only what the environment sets; runService's defaults do the rest. */
+const budget: Partial<RunServiceOptions> = {
+  ...number("gracePeriod", env.GRACE_PERIOD_MS),
+  ...number("shutdownDelay", ONCE ? "0" : env.SHUTDOWN_DELAY_MS),
+  ...number("shutdownTimeout", env.SHUTDOWN_TIMEOUT_MS),
 };
 
 // ── Logs: JSON lines on stdout, the format log pipelines ingest ──────────
@@ -100,7 +111,25 @@ const runtime = new Runtime({
       fields: { service: SERVICE },
     }),
   ),
-  defaults: { startTimeout: 15_000, stopTimeout: 10_000 },
+  // Inside the workers' share of the 20 s budget (what the server's 5 s and
+  // the flush's 2 s leave), so a slow stop or command is cut by its own
+  // deadline, with its own error, before the budget runs out.
+  defaults: {
+    startTimeout: 15_000,
+    stopTimeout: 10_000,
+    commandTimeout: 10_000,
+  },
+});
+// The shutdown report: how long each phase took and which worker, if any,
+// did not stop in time; and any budget setting that cannot work.
+runtime.addEventListener("shutdown", (event) => {
+  const report = (event as RuntimeEvent<ShutdownEvent>).detail;
+  const level = report.exitCode === 0 ? "info" : "error";
+  log[level]("shutdown ended with exit code {exitCode}", { ...report });
+});
+runtime.addEventListener("servicewarning", (event) => {
+  const warning = (event as RuntimeEvent<ServiceWarningEvent>).detail;
+  log.warn("shutdown budget: {message}", { ...warning });
 });
 
 // A stand-in for a broker client; a real one would be connected in onStart.
@@ -205,25 +234,25 @@ app.route(
   }),
 );
 
-const adapter = await loadAdapter();
-const shutdown = adapter.shutdownSignal(); // SIGTERM from the kubelet
+const shutdown = shutdownSignal(); // SIGTERM from the kubelet
 const selfCheckDone = new AbortController();
-const server = await adapter.serve(app.fetch, {
+const server = await serve(app.fetch, {
   port: config.port,
-  hostname: config.hostname,
+  ...(config.hostname === undefined ? {} : { hostname: config.hostname }),
 });
-log.info("serving on {url}", { url: server.url.href, ...config });
+log.info("serving on {url}", { url: server.url.href, ...config, ...budget });
 
 const service = runService({
   runtime,
   server,
   signal: AbortSignal.any([shutdown, selfCheckDone.signal]),
-  shutdownDelay: config.shutdownDelay,
-  shutdownTimeout: config.shutdownTimeout,
+  ...budget,
+  // The last spans and metrics, bounded by what is left of the budget.
+  flush: (signal) => telemetry.shutdown(signal),
 });
 shutdown.addEventListener("abort", () => {
-  log.info("shutdown signal: unready now, stopping in {delayMs} ms", {
-    delayMs: config.shutdownDelay,
+  log.info("shutdown signal: unready now, closing in {delayMs} ms", {
+    delayMs: budget.shutdownDelay ?? server.shutdownDelay ?? 0,
   });
 }, { once: true });
 
@@ -238,23 +267,14 @@ if (ONCE) {
 
 const { exitCode } = await service;
 clearInterval(broker);
-await telemetry.shutdown(); // flush the last spans and metrics
 log.info("stopped with exit code {exitCode}", { exitCode, processed });
 process.exit(failedCheck ? 1 : exitCode);
 
 // ── Helpers ──────────────────────────────────────────────────────────────
 
-/** What this service needs from `@workerkit/core/{deno,node,bun}`. */
-interface Adapter {
-  serve(handler: FetchHandler, options?: ServeOptions): Promise<Server>;
-  shutdownSignal(): AbortSignal;
-}
-
-/** The adapter of the runtime this runs on, by feature detection. */
-function loadAdapter(): Promise<Adapter> {
-  if ("Deno" in globalThis) return import("../../adapters/deno.ts");
-  if ("Bun" in globalThis) return import("../../adapters/bun.ts");
-  return import("../../adapters/node.ts");
+/** `{ [name]: ms }` when the variable is set, else nothing. */
+function number(name: keyof RunServiceOptions, value: string | undefined) {
+  return value === undefined ? {} : { [name]: Number(value) };
 }
 
 /**
@@ -262,7 +282,9 @@ function loadAdapter(): Promise<Adapter> {
  * OTLP exporters as the standard OTEL_* variables ask — or nothing, leaving
  * the API's no-op providers. Returns the flush for the end.
  */
-async function setUpTelemetry(): Promise<{ shutdown(): Promise<void> }> {
+async function setUpTelemetry(): Promise<
+  { shutdown(signal: AbortSignal): Promise<void> }
+> {
   let spans: SpanExporter;
   let metricExporter: PushMetricExporter;
   let resource: unknown;
@@ -311,11 +333,15 @@ async function setUpTelemetry(): Promise<{ shutdown(): Promise<void> }> {
   trace.setGlobalTracerProvider(tracerProvider);
   metrics.setGlobalMeterProvider(meterProvider);
   return {
-    async shutdown() {
-      await Promise.allSettled([
+    // runService stops waiting when `signal` aborts; the exporters' own
+    // timeouts end their requests soon after.
+    async shutdown(signal) {
+      const results = await Promise.allSettled([
         tracerProvider.shutdown(),
         meterProvider.shutdown(),
       ]);
+      const failed = results.find((r) => r.status === "rejected");
+      if (failed && !signal.aborted) throw failed.reason;
     },
   };
 }

@@ -4,6 +4,7 @@ import type { CommandRequest } from "../../mod.ts";
 import { isValidCommandName } from "../../mod.ts";
 import type { Runtime } from "../../mod.ts";
 import { failureFor, requestFailure } from "./error_mapping.ts";
+import { operationSignal } from "./operation_deadline.ts";
 import type { RouterSettings } from "./options.ts";
 import { errorBody, errorResponse, textResponse } from "./respond.ts";
 import {
@@ -20,11 +21,24 @@ import { isWorkerRef } from "../../mod.ts";
 const FIELDS = ["worker", "name", "payload"] as const;
 
 /**
+ * The path of the dispatch route.
+ *
+ * @internal
+ * @param prefix The router's prefix.
+ * @returns `{prefix}/commands/dispatch`.
+ * @throws Never.
+ */
+export function dispatchPath(prefix: string): string {
+  return `${prefix}/commands/dispatch`;
+}
+
+/**
  * Mounts `POST {prefix}/commands/dispatch` (behind the admin guard): body
  * `{ worker, name, payload? }` in strict JSON → `runtime.dispatch()` → 200
  * `{ worker, name, result }`, where `result` is the command's `{ message?,
  * payload? }` (`{}` when the handler returned nothing). Refusals and
- * failures are mapped by {@linkcode failureFor} with public text only.
+ * failures are mapped by {@linkcode failureFor} with public text only. The
+ * dispatch's caller signal is the request's {@linkcode operationSignal}.
  *
  * @internal
  * @param app The router.
@@ -41,7 +55,7 @@ export function mountCommands(
   const store = settings.idempotencyWindow > 0
     ? new IdempotencyStore(settings.idempotencyWindow, () => Date.now())
     : undefined;
-  app.post(`${settings.prefix}/commands/dispatch`, async (c) => {
+  app.post(dispatchPath(settings.prefix), async (c) => {
     const body = await readJsonObject(c, { fields: FIELDS });
     if (!body.ok) return errorResponse(c, body.failure);
     const { worker, name } = body.value;
@@ -95,7 +109,7 @@ export function mountCommands(
         if (refused) return refused;
       }
     }
-    const answer = await dispatchAnswer(runtime, request);
+    const answer = await dispatchAnswer(c, runtime, request);
     if (claim?.kind === "run") claim.finish(answer.keep ? answer : undefined);
     return textResponse(
       c,
@@ -159,18 +173,26 @@ const NOT_RUN: ReadonlySet<WorkerkitErrorCode> = new Set([
 
 /** Runs the dispatch; the answer's text, and whether a retry should replay it. */
 async function dispatchAnswer(
+  c: Context,
   runtime: Runtime,
   request: CommandRequest,
 ): Promise<StoredAnswer & { keep: boolean }> {
   let result: unknown;
   try {
-    result = await runtime.dispatch(request);
+    // The request's abort signal is the caller's signal, as the Go original
+    // passes the request context: a client that disconnects aborts the
+    // handler's ctx.signal (and so does the router's `timeout`), so an
+    // in-flight slot is held only until the handler notices, not until
+    // `commandTimeout`.
+    result = await runtime.dispatch(request, { signal: operationSignal(c) });
   } catch (error) {
     const failure = failureFor(error, "command");
     return {
       status: failure.status,
       body: errorBody(failure),
-      keep: !notRun(error),
+      // Nobody saw the answer of a client that left: a retry with the same
+      // key runs again rather than replaying the cancellation.
+      keep: !notRun(error) && !c.req.raw.signal.aborted,
     };
   }
   // The names were validated above, so they are safe to send back.

@@ -1,11 +1,14 @@
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
 import { NONCE, secureHeaders } from "hono/secure-headers";
 import type { Runtime } from "../../mod.ts";
 import { dashboardPage } from "./dashboard_page.ts";
 import { requestFailure } from "./error_mapping.ts";
-import { openEventStream } from "./events_stream.ts";
+import { EventHub } from "./event_hub.ts";
+import { openEventStream, STREAM_HEADERS } from "./events_stream.ts";
 import type { RouterSettings } from "./options.ts";
+import { opsView } from "./ops_view.ts";
 import { errorResponse } from "./respond.ts";
+import { serviceIdentity } from "./service_identity.ts";
 
 const TOO_MANY_STREAMS = requestFailure(
   429,
@@ -62,11 +65,17 @@ export function mountDashboardPage(app: Hono, settings: RouterSettings): void {
 
 /**
  * Mounts `GET {prefix}/events` (behind the admin guard): the dashboard's
- * Server-Sent Events stream, see {@linkcode openEventStream}. At most
- * `maxEventStreams` are open at once (one more answers 429
- * `too_many_streams`); once the service is stopping or the router's
- * `signal` has aborted, open streams end and new ones answer 503
- * `shutting_down`.
+ * Server-Sent Events stream, see {@linkcode openEventStream}, fed by one
+ * {@linkcode EventHub} per router (the replay ring and chart buckets live
+ * as long as the router). At most `maxEventStreams` are open at once, for
+ * all clients together (one more answers 429 `too_many_streams`); a stream
+ * whose client has not taken a write for `eventStreamWriteTimeout` ends and
+ * frees its slot. Once the service is stopping or the router's `signal`
+ * has aborted, open streams end and new ones answer 503 `shutting_down`.
+ *
+ * `HEAD {prefix}/events` answers the same status and headers without
+ * opening a stream or taking a slot (Hono would otherwise run the GET
+ * handler and drop the body, leaving a stream no client reads).
  *
  * @internal
  * @param app The router.
@@ -80,25 +89,54 @@ export function mountEventStream(
   settings: RouterSettings,
   runtime: Runtime,
 ): void {
-  const stopping = runtime.stopping;
+  const { stopping, clock } = runtime;
   const end = settings.signal === undefined
     ? stopping
     : AbortSignal.any([stopping, settings.signal]);
-  const controls = {
-    commands: settings.commands,
-    lifecycle: settings.lifecycle,
-  };
+  const hub = new EventHub(
+    runtime,
+    opsView(runtime, settings.registry),
+    clock,
+    {
+      history: settings.eventHistory,
+      bucketMs: settings.chartBucket,
+      windowMs: settings.chartWindow,
+      heartbeatMs: settings.heartbeatInterval,
+      controls: { commands: settings.commands, lifecycle: settings.lifecycle },
+      identity: serviceIdentity(settings.identity),
+    },
+  );
+  if (end.aborted) hub.close();
+  else end.addEventListener("abort", () => hub.close(), { once: true });
+  const path = `${settings.prefix}/events`;
   let open = 0;
-  app.get(`${settings.prefix}/events`, (c) => {
+  const refusal = (c: Context): Response | undefined => {
     if (end.aborted) return errorResponse(c, SHUTTING_DOWN);
     if (open >= settings.maxEventStreams) {
       return errorResponse(c, TOO_MANY_STREAMS, { "retry-after": "5" });
     }
+    return undefined;
+  };
+  app.get(path, (c) => {
+    const refused = refusal(c);
+    if (refused !== undefined) return refused;
+    // Hono answers HEAD by running this handler and dropping the body: a
+    // stream opened here would never see its client leave.
+    if (c.req.method === "HEAD") {
+      return new Response(null, {
+        status: 200,
+        headers: { "content-type": "text/event-stream", ...STREAM_HEADERS },
+      });
+    }
     open++;
     return openEventStream(
       c,
-      runtime,
-      { heartbeatMs: settings.heartbeatInterval, controls, end },
+      hub,
+      {
+        heartbeatMs: settings.heartbeatInterval,
+        writeTimeoutMs: settings.eventStreamWriteTimeout,
+        end,
+      },
       () => open--,
     );
   });

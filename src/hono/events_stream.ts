@@ -1,75 +1,69 @@
 import type { Context } from "hono";
 import { type SSEStreamingApi, streamSSE } from "hono/streaming";
-import type { RuntimeEventMap } from "../../mod.ts";
-import type { Runtime } from "../../mod.ts";
-import { publicEvent } from "../../mod.ts";
-import { STREAMED_EVENT_TYPES } from "./streamed_events.ts";
+import type { EventHub, HubSubscriber } from "./event_hub.ts";
 
-/** At most one `snapshot` per this many ms per stream (4 per second). */
-const SNAPSHOT_INTERVAL_MS = 250;
 /**
  * Messages a stream may have waiting for a client that does not read; past
- * this the stream ends (the client reconnects and gets a fresh snapshot)
- * instead of buffering without bound.
+ * this the stream ends (the client reconnects, resumes from its
+ * `Last-Event-ID` and gets a fresh snapshot) instead of buffering without
+ * bound. Queued messages are written together, one write per turn.
  */
 const MAX_QUEUED = 512;
 /** How long a stream that ends from the server side may take to flush. */
 const FLUSH_MS = 1_000;
 
-/** What one event stream needs besides the runtime. */
+/** What one event stream needs besides the hub. */
 export interface EventStreamSettings {
   /** Heartbeat comment interval, ms. */
   heartbeatMs: number;
-  /** Which mutating routes the router serves, for the page's controls. */
-  controls: { commands: boolean; lifecycle: boolean };
+  /**
+   * A write the client has not taken after this long (ms) ends the
+   * stream: a client that stopped reading frees its slot.
+   */
+  writeTimeoutMs: number;
   /** Ends the stream when it aborts (service stopping, router closed). */
   end: AbortSignal;
 }
 
 /** Why a stream ended. */
-type EndReason = "client" | "stopping" | "overflow";
-
-interface Message {
-  event?: string;
-  data?: string;
-  comment?: string;
-}
+type EndReason = "client" | "stopping" | "overflow" | "stalled";
 
 /**
- * Answers an event-stream request with Hono's `streamSSE`: first an
- * `event: snapshot` with the runtime's public state (`status`, `readiness`,
- * `workers`, `commands`, which `controls` are enabled and the
- * `heartbeatMs`), then one event per runtime event with its public fields
- * only, each followed — at most four times a second — by a fresh
- * `snapshot` (in-flight counts and the like only come with snapshots). A
- * `: ping` comment every `heartbeatMs` keeps proxies from closing it.
+ * Answers an event-stream request with Hono's `streamSSE`. The hub sends
+ * `event: history` (does this stream resume its `Last-Event-ID`?), the
+ * kept events after it (each with an `id`), a `snapshot` of the public
+ * state and the chart `metrics`; then the live events, snapshots at most
+ * four times a second and `metrics` once a second. A `: ping` comment
+ * every `heartbeatMs` keeps proxies from closing it.
  *
- * It ends, removing every listener it added to the runtime and clearing
- * its timers, when the client goes away, when `settings.end` aborts (then
- * with a last `event: end`, data `{"reason":"stopping"}`) or when the
- * client stops reading and too much is waiting. `onClose` is called once,
- * at that moment.
+ * It ends, leaving the hub and clearing its timers, when the client goes
+ * away, when `settings.end` aborts (then with a last `event: end`, data
+ * `{"reason":"stopping"}`), when the client stops reading and too much is
+ * waiting, or when one write has not been taken for `writeTimeoutMs`.
+ * `onClose` is called once, at that moment.
  *
  * @internal
  * @param c The request context.
- * @param runtime The runtime to follow.
- * @param settings Heartbeat, controls and the end signal.
+ * @param hub The router's event hub.
+ * @param settings Heartbeat, write timeout and the end signal.
  * @param onClose Called once when the stream ends.
  * @returns The streaming response.
  * @throws Never.
  */
 export function openEventStream(
   c: Context,
-  runtime: Runtime,
+  hub: EventHub,
   settings: EventStreamSettings,
   onClose: () => void,
 ): Response {
+  const lastEventId = c.req.header("last-event-id");
   const response = streamSSE(c, async (stream) => {
-    const session = new EventSession(stream, runtime, settings, onClose);
+    const session = new EventSession(stream, hub, settings, onClose);
+    if (!session.done) hub.open(session, lastEventId);
     const loop = session.run();
-    await session.ended;
+    const reason = await session.ended;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const flushed = await Promise.race([
+    const flushed = reason !== "stalled" && await Promise.race([
       loop.then(() => true),
       new Promise<boolean>((resolve) => {
         timer = setTimeout(() => resolve(false), FLUSH_MS);
@@ -80,66 +74,87 @@ export function openEventStream(
     // the response ends (and the server's graceful shutdown is not held).
     if (!flushed) stream.abort();
   });
-  // Live state: never cached; ask reverse proxies (nginx) not to buffer.
-  response.headers.set("cache-control", "no-store");
-  response.headers.set("x-accel-buffering", "no");
-  // Never reuse the connection: when the stream ends at shutdown, an idle
-  // keep-alive socket left behind would hold a graceful close open until
-  // the client drops it (browsers keep them for minutes).
-  response.headers.set("connection", "close");
+  for (const [name, value] of Object.entries(STREAM_HEADERS)) {
+    response.headers.set(name, value);
+  }
   return response;
 }
 
-class EventSession {
+/**
+ * The stream's own headers besides `content-type`, shared with `HEAD`:
+ * live state is never cached; reverse proxies (nginx) must not buffer; the
+ * connection is never reused — when the stream ends at shutdown, an idle
+ * keep-alive socket left behind would hold a graceful close open until the
+ * client drops it (browsers keep them for minutes).
+ *
+ * @internal
+ */
+export const STREAM_HEADERS: Readonly<Record<string, string>> = {
+  "cache-control": "no-store",
+  "x-accel-buffering": "no",
+  connection: "close",
+};
+
+class EventSession implements HubSubscriber {
   readonly #stream: SSEStreamingApi;
-  readonly #runtime: Runtime;
+  readonly #hub: EventHub;
   readonly #settings: EventStreamSettings;
   readonly #onClose: () => void;
-  readonly #queue: Message[] = [];
-  readonly #listener = (event: Event): void => this.#onEvent(event);
+  readonly #queue: string[] = [];
   readonly #onStop = (): void => this.#end("stopping");
   readonly #heartbeat: ReturnType<typeof setInterval>;
-  #snapshotTimer: ReturnType<typeof setTimeout> | undefined;
-  #lastSnapshot = 0;
+  #writeTimer: ReturnType<typeof setTimeout> | undefined;
   #wake: (() => void) | undefined;
   #done = false;
-  #resolveEnded!: () => void;
-  /** Resolves when the stream has ended (listeners already removed). */
-  readonly ended: Promise<void> = new Promise((resolve) => {
+  #resolveEnded!: (reason: EndReason) => void;
+  /** Resolves, with the reason, when the stream has ended. */
+  readonly ended: Promise<EndReason> = new Promise((resolve) => {
     this.#resolveEnded = resolve;
   });
 
   constructor(
     stream: SSEStreamingApi,
-    runtime: Runtime,
+    hub: EventHub,
     settings: EventStreamSettings,
     onClose: () => void,
   ) {
     this.#stream = stream;
-    this.#runtime = runtime;
+    this.#hub = hub;
     this.#settings = settings;
     this.#onClose = onClose;
-    // Listeners and the first snapshot in the same turn: no event can fall
-    // between the snapshot and the events that follow it.
-    for (const type of STREAMED_EVENT_TYPES) {
-      runtime.addEventListener(type, this.#listener);
-    }
     settings.end.addEventListener("abort", this.#onStop);
     stream.onAbort(() => this.#end("client"));
     this.#heartbeat = setInterval(
-      () => this.#push({ comment: "ping" }),
+      () => this.send(": ping\n\n"),
       settings.heartbeatMs,
     );
-    this.#snapshot();
     if (settings.end.aborted) this.#end("stopping");
   }
 
-  /** Writes queued messages until the stream has ended and the queue is empty. */
+  /** Whether the stream has ended. */
+  get done(): boolean {
+    return this.#done;
+  }
+
+  send(text: string): void {
+    if (this.#done) return;
+    if (this.#queue.length >= MAX_QUEUED) {
+      this.#end("overflow");
+      return;
+    }
+    this.#queue.push(text);
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  /** Writes what is queued, all at once, until the stream has ended. */
   async run(): Promise<void> {
     for (;;) {
-      const message = this.#queue.shift();
-      if (message !== undefined) {
-        await this.#write(message);
+      if (this.#queue.length > 0) {
+        const text = this.#queue.join("");
+        this.#queue.length = 0;
+        await this.#write(text);
         continue;
       }
       if (this.#done) return;
@@ -149,108 +164,34 @@ class EventSession {
     }
   }
 
-  async #write(message: Message): Promise<void> {
-    // Both swallow write errors (a client that left); `onAbort` ends us.
-    if (message.comment !== undefined) {
-      await this.#stream.write(`: ${message.comment}\n\n`);
-    } else {
-      await this.#stream.writeSSE({
-        event: message.event!,
-        data: message.data!,
-      });
-    }
-  }
-
-  #push(message: Message): void {
-    if (this.#done) return;
-    if (this.#queue.length >= MAX_QUEUED) {
-      this.#end("overflow");
-      return;
-    }
-    this.#queue.push(message);
-    this.#signal();
-  }
-
-  #signal(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
-  }
-
-  #onEvent(event: Event): void {
-    if (this.#done) return;
-    const type = event.type as keyof RuntimeEventMap;
-    if (!STREAMED_EVENT_TYPES.includes(type)) return;
-    const detail = (event as Event & { detail?: unknown }).detail;
-    this.#push({
-      event: type,
-      data: JSON.stringify(publicEvent(type, detail)),
-    });
-    this.#scheduleSnapshot();
-  }
-
-  #scheduleSnapshot(): void {
-    if (this.#snapshotTimer !== undefined) return;
-    const wait = Math.max(
-      0,
-      this.#lastSnapshot + SNAPSHOT_INTERVAL_MS - Date.now(),
+  async #write(text: string): Promise<void> {
+    this.#writeTimer = setTimeout(
+      () => this.#end("stalled"),
+      this.#settings.writeTimeoutMs,
     );
-    // Even with no wait, a timer: a burst of events in one turn (a
-    // transition and its readiness change) gets one snapshot after it.
-    this.#snapshotTimer = setTimeout(() => {
-      this.#snapshotTimer = undefined;
-      this.#snapshot();
-    }, wait);
-  }
-
-  #snapshot(): void {
-    if (this.#done) return;
-    this.#lastSnapshot = Date.now();
-    let data: string;
     try {
-      data = JSON.stringify(snapshotOf(this.#runtime, this.#settings));
-    } catch {
-      return; // not expected: status objects are plain data
+      // Swallows write errors (a client that left); `onAbort` ends us.
+      await this.#stream.write(text);
+    } finally {
+      clearTimeout(this.#writeTimer);
+      this.#writeTimer = undefined;
     }
-    this.#push({ event: "snapshot", data });
   }
 
   #end(reason: EndReason): void {
     if (this.#done) return;
     this.#done = true;
-    for (const type of STREAMED_EVENT_TYPES) {
-      this.#runtime.removeEventListener(type, this.#listener);
-    }
+    this.#hub.leave(this);
     this.#settings.end.removeEventListener("abort", this.#onStop);
     clearInterval(this.#heartbeat);
-    clearTimeout(this.#snapshotTimer);
-    this.#snapshotTimer = undefined;
     this.#queue.length = 0;
     if (reason === "stopping") {
-      this.#queue.push({ event: "end", data: JSON.stringify({ reason }) });
+      this.#queue.push(`event: end\ndata: {"reason":"stopping"}\n\n`);
     }
-    this.#signal();
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
     this.#onClose();
-    this.#resolveEnded();
+    this.#resolveEnded(reason);
   }
-}
-
-/** The `snapshot` event's data: public status objects only. */
-function snapshotOf(runtime: Runtime, settings: EventStreamSettings): unknown {
-  const { status, workers, commands } = runtime.inspect();
-  const readiness = runtime.readiness();
-  return {
-    status,
-    readiness: readiness.reason === undefined
-      ? { ready: readiness.ready, state: readiness.state }
-      : {
-        ready: readiness.ready,
-        state: readiness.state,
-        reason: readiness.reason,
-      },
-    workers,
-    commands,
-    controls: { ...settings.controls },
-    heartbeatMs: settings.heartbeatMs,
-  };
 }

@@ -1,10 +1,10 @@
 import type { Context, Hono } from "hono";
-import type { Runtime } from "../../mod.ts";
+import { isWorkerRef, type Runtime } from "../../mod.ts";
 import { failureFor, requestFailure } from "./error_mapping.ts";
+import { operationSignal } from "./operation_deadline.ts";
 import type { RouterSettings } from "./options.ts";
 import { errorResponse, jsonResponse } from "./respond.ts";
 import { readJsonObject } from "./strict_json.ts";
-import { isWorkerRef } from "../../mod.ts";
 
 type Operation = "start" | "drain" | "stop";
 
@@ -17,18 +17,38 @@ const WORKER_NOT_FOUND = requestFailure(
 );
 
 /**
+ * The paths of the lifecycle routes.
+ *
+ * @internal
+ * @param prefix The router's prefix.
+ * @returns `{prefix}/workers/{start,drain,stop}` and
+ * `{prefix}/runtime/{start,drain,stop}`.
+ * @throws Never.
+ */
+export function lifecyclePaths(prefix: string): string[] {
+  return ["workers", "runtime"].flatMap((scope) =>
+    OPERATIONS.map((operation) => `${prefix}/${scope}/${operation}`)
+  );
+}
+
+/**
  * Mounts the lifecycle routes (behind the admin guard):
  *
  * - `POST {prefix}/workers/{start,drain,stop}`, body `{ worker }` → the
  *   runtime's `start` / `drain` / `stop` of that worker → 200 `{ worker:
  *   WorkerSnapshot }`;
- * - `POST {prefix}/runtime/{start,drain,stop}`, body empty or `{}` →
+ * - `POST {prefix}/runtime/{start,drain,stop}`, body empty or `{}` (still
+ *   declared `application/json`) →
  *   `startAll` / `drainAll` / `stopAll` → 200 `{ runtime: RuntimeStatus }`.
  *
- * They wait for the lifecycle gate like any lifecycle call and are bounded
- * by the workers' own `startTimeout` / `stopTimeout`. Stop does not wait
- * for in-flight commands (nor cancel them); compose drain, a wait and stop
- * for that. Failures are mapped by {@linkcode failureFor}.
+ * They wait for the lifecycle gate like any lifecycle call, with the
+ * request's {@linkcode operationSignal} (the router's `lifecycleTimeout`
+ * and the client's disconnect) as the call's signal: past it the call is
+ * abandoned — dropped from the queue, or its signal aborted while it runs —
+ * and the answer is 504 (or nothing, to a client that left). The workers'
+ * own `startTimeout` / `stopTimeout` bound each step as well. Stop does not
+ * wait for in-flight commands (nor cancel them); compose drain, a wait and
+ * stop for that. Failures are mapped by {@linkcode failureFor}.
  *
  * @internal
  * @param app The router.
@@ -79,7 +99,7 @@ async function workerOperation(
     return errorResponse(c, WORKER_NOT_FOUND);
   }
   try {
-    await runtime[operation](worker);
+    await runtime[operation](worker, { signal: operationSignal(c) });
   } catch (error) {
     return errorResponse(c, failureFor(error, "lifecycle"));
   }
@@ -102,7 +122,7 @@ async function runtimeOperation(
   const body = await readJsonObject(c, { fields: [], allowEmpty: true });
   if (!body.ok) return errorResponse(c, body.failure);
   try {
-    await runtime[ALL[operation]]();
+    await runtime[ALL[operation]]({ signal: operationSignal(c) });
   } catch (error) {
     return errorResponse(c, failureFor(error, "lifecycle"));
   }

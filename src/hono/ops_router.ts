@@ -1,21 +1,27 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import { timeout } from "hono/timeout";
 import { authGuard } from "./auth_guard.ts";
-import { mountCommands } from "./command_routes.ts";
+import { dispatchPath, mountCommands } from "./command_routes.ts";
 import { mountComponents } from "./component_routes.ts";
+import { crossSiteGuard } from "./cross_site_guard.ts";
 import { mountDashboardPage, mountEventStream } from "./dashboard_routes.ts";
 import {
   failureForStatus,
   internalFailure,
   requestFailure,
 } from "./error_mapping.ts";
-import { mountLifecycle } from "./lifecycle_routes.ts";
-import { type OpsRouterOptions, routerSettings } from "./options.ts";
+import { lifecyclePaths, mountLifecycle } from "./lifecycle_routes.ts";
+import { answerTimeout, operationDeadline } from "./operation_deadline.ts";
+import {
+  type OpsRouterOptions,
+  type RouterSettings,
+  routerSettings,
+} from "./options.ts";
 import { opsView } from "./ops_view.ts";
 import { mountProbes } from "./probe_routes.ts";
 import { errorResponse } from "./respond.ts";
+import { mountFallback } from "./route_fallback.ts";
 
 const PAYLOAD_TOO_LARGE = requestFailure(
   413,
@@ -35,12 +41,15 @@ const PAYLOAD_TOO_LARGE = requestFailure(
  * | `GET {prefix}/components/:name` | always, behind auth | 200 detail with `inspect`; 404 unknown |
  * | `POST {prefix}/commands/dispatch` | `commands: true` | body `{ worker, name, payload? }` → 200 `{ worker, name, result }` |
  * | `POST {prefix}/workers/{start,drain,stop}` | `lifecycle: true` | body `{ worker }` → 200 `{ worker: WorkerSnapshot }` |
- * | `POST {prefix}/runtime/{start,drain,stop}` | `lifecycle: true` | empty body or `{}` → 200 `{ runtime: RuntimeStatus }` |
+ * | `POST {prefix}/runtime/{start,drain,stop}` | `lifecycle: true` | empty body or `{}`, declared `application/json` → 200 `{ runtime: RuntimeStatus }` |
  * | `GET {prefix}` | `dashboard: true`, no auth | the live ops page: an HTML shell with no data, strict CSP |
  * | `GET {prefix}/events` | `dashboard: true` | Server-Sent Events: `snapshot`, then the runtime's events (public fields), `: ping` heartbeats; 429 `too_many_streams` past `maxEventStreams` |
  *
- * Everything under `prefix` — known or not — is behind `auth` /
- * `authMiddleware` when one is given (401 without credentials, then 404
+ * Every answer on these paths is JSON with `Cache-Control: no-store`,
+ * mounted or served alone: a known path asked with another method answers
+ * 405 `method_not_allowed` with `Allow`, anything else under `prefix` 404
+ * `not_found`. Everything under `prefix` — known or not — is behind `auth`
+ * / `authMiddleware` when one is given (401 without credentials, then 404
  * for a disabled or unknown route), except the dashboard's page shell: it
  * holds no data, so a browser can open it and pass the token from the
  * URL fragment (`{prefix}#token=…`) to the event stream and the controls.
@@ -48,32 +57,44 @@ const PAYLOAD_TOO_LARGE = requestFailure(
  * aborts. The read-only component routes are
  * served without auth when none is given, but they expose operational
  * state: protect the whole surface. Mutating routes refuse to exist
- * without auth (fail closed).
+ * without auth (fail closed), and refuse cross-site browser requests
+ * (`Sec-Fetch-Site`, else `Origin`) with 403 `cross_site_request`, so a
+ * cookie-based `auth` cannot be used from another site.
+ *
+ * Dispatch and the lifecycle calls get the request's abort signal as their
+ * caller signal, with the router's deadlines (`timeout`; for lifecycle
+ * also `lifecycleTimeout`, 30 s by default) counted from the request's
+ * arrival: a client that disconnects aborts the handler's `ctx.signal`,
+ * and a 504 means the command or operation was abandoned (a queued
+ * lifecycle call never runs).
  *
  * Request bodies are strict JSON (`Content-Type: application/json`, else
- * 415; malformed → 400 `invalid_json`; unknown fields or wrong types → 400
+ * 415, even when empty; malformed → 400 `invalid_json`; unknown fields or wrong types → 400
  * `invalid_argument`; bad names → 400 `invalid_name`), capped by Hono's
  * `bodyLimit` (413). Errors answer `{ error: { code, message } }` with
  * public text only: 404 worker / command not found; 409 not accepting
  * work, invalid state, loop worker active, ops `rejected`; 429 saturated;
  * 503 runtime not accepting work, canceled, shut down, retry budget
- * exhausted; 504 deadline exceeded (the command's or the router's
- * `timeout`); 500 command failed (generic, or the public code and message
+ * exhausted; 504 deadline exceeded (the command's, or the router's
+ * `timeout` / `lifecycleTimeout`); 500 command failed (generic, or the public code and message
  * of an `OperationalFailure` or ops `failed` result). Stop routes do not
  * wait for in-flight commands.
  *
  * @param options The runtime and/or registry, the prefix, auth, which
  * mutating routes and the dashboard to enable, the body limit, the
- * per-request timeout and the event streams' limits.
+ * deadlines and the event streams' limits.
  * @returns A Hono app with the routes above, its own `onError` (generic
- * 500 for anything unexpected) and `notFound` (404 JSON).
+ * 500 for anything unexpected), JSON 405 / 404 routes for its paths and a
+ * `notFound` (404 JSON) for when it is served alone.
  * @throws {WorkerkitError} `invalid_argument` when neither `runtime` nor
  * `registry` is given, `commands`, `lifecycle` or `dashboard` is enabled
  * without a `runtime`, or without `auth` or `authMiddleware` (unless
  * `unsafeAllowUnauthenticated: true`), both `auth` and `authMiddleware`
- * are given, an option is unknown or has the wrong type, `prefix` is not a path like `/admin`, `bodyLimit` or
- * `maxEventStreams` is not a whole number >= 1, `timeout` is not a number
- * of ms in (0, 2^31 − 1] or `heartbeatInterval` not one in [1, 2^31 − 1].
+ * are given, an option is unknown (the message names it) or has the wrong
+ * type, `prefix` is not a path like `/admin`, `bodyLimit` or
+ * `maxEventStreams` is not a whole number >= 1, `timeout` or
+ * `lifecycleTimeout` is not a number of ms in (0, 2^31 − 1] or
+ * `heartbeatInterval` not one in [1, 2^31 − 1].
  *
  * @example Probes and a bearer-protected admin API on a runtime
  * ```ts
@@ -137,16 +158,16 @@ export function opsRouter(options: OpsRouterOptions): Hono {
   mountProbes(app, settings, view);
 
   // Everything under the prefix (`{prefix}/*` matches `{prefix}` itself
-  // too): the deadline, then auth, then the body cap.
+  // too): the deadlines, then auth, then the cross-site check and the body
+  // cap.
   const admin = `${prefix}/*`;
-  if (settings.timeout !== undefined) {
-    app.use(admin, timeout(settings.timeout));
-  }
+  mountDeadlines(app, settings);
   // The dashboard's HTML shell holds no data and must open in a browser
   // without credentials: it answers before the guard runs.
   if (settings.dashboard) mountDashboardPage(app, settings);
   const guard = authGuard(settings.auth, settings.authMiddleware);
   if (guard !== undefined) app.use(admin, guard);
+  app.use(admin, crossSiteGuard());
   app.use(
     admin,
     bodyLimit({
@@ -163,5 +184,28 @@ export function opsRouter(options: OpsRouterOptions): Hono {
   if (settings.lifecycle) mountLifecycle(app, settings, runtime!);
   if (settings.dashboard) mountEventStream(app, settings, runtime!);
 
+  // Last: JSON 405 / 404 for whatever no route above took.
+  mountFallback(app, settings);
   return app;
+}
+
+/**
+ * The operation routes' deadlines start as the request arrives, before
+ * auth, and are the runtime call's signal (dispatch: the router's
+ * `timeout`; lifecycle: `lifecycleTimeout`, or `timeout` when shorter; both:
+ * the client's disconnect). Every other admin route gets Hono's `timeout`,
+ * which only bounds the answer: there is nothing to abandon.
+ */
+function mountDeadlines(app: Hono, settings: RouterSettings): void {
+  const { prefix, timeout } = settings;
+  if (settings.commands) {
+    app.use(dispatchPath(prefix), operationDeadline(timeout));
+  }
+  if (settings.lifecycle) {
+    const ms = Math.min(timeout ?? Infinity, settings.lifecycleTimeout);
+    for (const path of lifecyclePaths(prefix)) {
+      app.use(path, operationDeadline(ms));
+    }
+  }
+  if (timeout !== undefined) app.use(`${prefix}/*`, answerTimeout(timeout));
 }

@@ -1,7 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { WorkerkitError } from "../../mod.ts";
-import { OpsRegistry } from "../../mod.ts";
-import { Runtime } from "../../mod.ts";
+import { OpsRegistry, Runtime, WorkerkitError } from "../../mod.ts";
 
 /**
  * Decides whether a request may use the admin routes: `true` lets it
@@ -116,6 +114,43 @@ export interface OpsRouterOptions {
    */
   heartbeatInterval?: number;
   /**
+   * How many recent public events the router keeps for the dashboard: a
+   * new stream replays them first, and a reconnecting one resumes after
+   * its `Last-Event-ID` without a gap or a duplicate while the events it
+   * missed are still kept. 0 keeps none.
+   *
+   * @default {500}
+   */
+  eventHistory?: number;
+  /**
+   * The width of the dashboard's chart buckets, in ms: command
+   * throughput, failures and p50/p99 latency are aggregated per bucket on
+   * the server. At least 100.
+   *
+   * @default {10000}
+   */
+  chartBucket?: number;
+  /**
+   * How far back the dashboard's charts and timelines go, in ms: a whole
+   * number of `chartBucket`s, at most 1,000 of them.
+   *
+   * @default {900000}
+   */
+  chartWindow?: number;
+  /**
+   * An event stream whose client has not taken a write for this long, in
+   * ms, is closed, so a client that stopped reading frees its slot.
+   *
+   * @default {30000}
+   */
+  eventStreamWriteTimeout?: number;
+  /**
+   * What the dashboard's header shows about this process: `host` (the
+   * default is `POD_NAME`, else `HOSTNAME`, else Deno's `hostname()`) and
+   * the service's own `version` (none by default).
+   */
+  identity?: { host?: string; version?: string };
+  /**
    * Closes the router's long-lived responses: when it aborts, open event
    * streams end and new ones answer 503 `shutting_down`. They also end
    * when the runtime's service begins stopping (`runService`) or its
@@ -136,11 +171,25 @@ export interface OpsRouterOptions {
    */
   bodyLimit?: number;
   /**
-   * A per-request deadline for the admin routes, in ms; past it the answer
-   * is 504 while the command or lifecycle operation goes on under its own
-   * deadlines. No deadline when absent.
+   * A per-request deadline for every route under `prefix`, in ms, counted
+   * from the request's arrival (auth included); past it the answer is 504
+   * `deadline_exceeded`. For dispatch and the lifecycle routes it is also
+   * the runtime call's signal, so the 504 means the command or operation
+   * was abandoned, not left running. No deadline when absent.
    */
   timeout?: number;
+  /**
+   * The lifecycle routes' own deadline, in ms, counted from the request's
+   * arrival: auth, the body, the wait for another lifecycle operation and
+   * the operation itself. It is the runtime call's signal, so past it the
+   * answer is 504 `deadline_exceeded` and the operation was abandoned: a
+   * queued one never runs, a running one has its signal aborted. `timeout`
+   * applies too when it is shorter. Raise it above the longest
+   * `startTimeout` / `stopTimeout` a runtime-wide call adds up to.
+   *
+   * @default {30000}
+   */
+  lifecycleTimeout?: number;
   /**
    * How long, in ms, an `Idempotency-Key` on `POST {prefix}/commands/dispatch`
    * is remembered: a retry with the same key and body within it gets the
@@ -181,9 +230,15 @@ export interface RouterSettings {
   dashboard: boolean;
   maxEventStreams: number;
   heartbeatInterval: number;
+  eventHistory: number;
+  chartBucket: number;
+  chartWindow: number;
+  eventStreamWriteTimeout: number;
+  identity: { host?: string; version?: string } | undefined;
   signal: AbortSignal | undefined;
   bodyLimit: number;
   timeout: number | undefined;
+  lifecycleTimeout: number;
   idempotencyWindow: number;
 }
 
@@ -198,10 +253,16 @@ const KNOWN = new Set([
   "dashboard",
   "maxEventStreams",
   "heartbeatInterval",
+  "eventHistory",
+  "chartBucket",
+  "chartWindow",
+  "eventStreamWriteTimeout",
+  "identity",
   "signal",
   "unsafeAllowUnauthenticated",
   "bodyLimit",
   "timeout",
+  "lifecycleTimeout",
   "idempotencyWindow",
 ]);
 
@@ -276,9 +337,12 @@ export function routerSettings(options: OpsRouterOptions): RouterSettings {
     dashboard,
     maxEventStreams: checkMaxEventStreams(options.maxEventStreams),
     heartbeatInterval: checkHeartbeat(options.heartbeatInterval),
+    ...checkDashboard(options),
     signal,
     bodyLimit: checkBodyLimit(options.bodyLimit),
-    timeout: checkTimeout(options.timeout),
+    timeout: checkDeadline("timeout", options.timeout),
+    lifecycleTimeout:
+      checkDeadline("lifecycleTimeout", options.lifecycleTimeout) ?? 30_000,
     idempotencyWindow: checkIdempotencyWindow(options.idempotencyWindow),
   };
 }
@@ -355,14 +419,76 @@ function checkHeartbeat(interval: unknown): number {
   return interval;
 }
 
-function checkTimeout(timeout: unknown): number | undefined {
-  if (timeout === undefined) return undefined;
-  if (
-    typeof timeout !== "number" || !(timeout > 0) || timeout > MAX_TIMER_MS
-  ) {
-    throw invalid(`timeout must be a number of ms in (0, ${MAX_TIMER_MS}]`);
+function checkDashboard(options: OpsRouterOptions): Pick<
+  RouterSettings,
+  | "eventHistory"
+  | "chartBucket"
+  | "chartWindow"
+  | "eventStreamWriteTimeout"
+  | "identity"
+> {
+  const { eventHistory = 500, chartBucket = 10_000 } = options;
+  const { chartWindow = 900_000, eventStreamWriteTimeout = 30_000 } = options;
+  if (!wholeIn(eventHistory, 0, 100_000)) {
+    throw invalid("eventHistory must be a whole number in [0, 100000]");
   }
-  return timeout;
+  if (!wholeIn(chartBucket, 100, MAX_TIMER_MS)) {
+    throw invalid(
+      `chartBucket must be a whole number of ms in [100, ${MAX_TIMER_MS}]`,
+    );
+  }
+  if (
+    !wholeIn(chartWindow, chartBucket, chartBucket * 1_000) ||
+    chartWindow % chartBucket !== 0
+  ) {
+    throw invalid(
+      "chartWindow must be a whole number of chartBucket, at most 1000 of them",
+    );
+  }
+  if (!wholeIn(eventStreamWriteTimeout, 1, MAX_TIMER_MS)) {
+    throw invalid(
+      `eventStreamWriteTimeout must be a whole number of ms in [1, ${MAX_TIMER_MS}]`,
+    );
+  }
+  return {
+    eventHistory,
+    chartBucket,
+    chartWindow,
+    eventStreamWriteTimeout,
+    identity: checkIdentity(options.identity),
+  };
+}
+
+function wholeIn(value: unknown, min: number, max: number): boolean {
+  return typeof value === "number" && Number.isSafeInteger(value) &&
+    value >= min && value <= max;
+}
+
+function checkIdentity(
+  identity: unknown,
+): { host?: string; version?: string } | undefined {
+  if (identity === undefined) return undefined;
+  const problem = "identity must be { host?: string; version?: string }";
+  if (identity === null || typeof identity !== "object") throw invalid(problem);
+  const out: { host?: string; version?: string } = {};
+  for (const [key, value] of Object.entries(identity)) {
+    if (key !== "host" && key !== "version") throw invalid(problem);
+    if (value === undefined) continue;
+    if (typeof value !== "string" || value.length > 253) throw invalid(problem);
+    out[key] = value;
+  }
+  return out;
+}
+
+function checkDeadline(
+  key: "timeout" | "lifecycleTimeout",
+  ms: unknown,
+): number | undefined {
+  if (ms === undefined) return undefined;
+  if (typeof ms !== "number" || !(ms > 0) || ms > MAX_TIMER_MS) {
+    throw invalid(`${key} must be a number of ms in (0, ${MAX_TIMER_MS}]`);
+  }
+  return ms;
 }
 
 function invalid(message: string): WorkerkitError {

@@ -10,7 +10,10 @@ export type BodyResult =
 export interface StrictJsonOptions {
   /** The only fields the object may have. */
   fields: readonly string[];
-  /** Whether an empty body counts as `{}` (routes that need no input). */
+  /**
+   * Whether an empty body counts as `{}` (routes that need no input); it
+   * must still be declared `application/json`.
+   */
   allowEmpty?: boolean;
 }
 
@@ -18,7 +21,8 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * Reads a request body as strict JSON: `Content-Type: application/json`
- * (parameters allowed; a `charset` must be UTF-8) else 415; valid UTF-8 and
+ * (parameters allowed; a `charset` must be UTF-8) else 415, for an empty
+ * body too; valid UTF-8 and
  * valid JSON else 400 `invalid_json`; a JSON object else 400
  * `invalid_argument`; no field outside `fields` else 400 `invalid_argument`.
  * The size is capped before this runs (Hono's `bodyLimit`). Refusals carry
@@ -40,7 +44,8 @@ export async function readJsonObject(
   } catch {
     return refuse(400, "invalid_json", "request body could not be read");
   }
-  if (bytes.length === 0 && options.allowEmpty) return { ok: true, value: {} };
+  // Declared JSON even when empty: a cross-site HTML form can send an empty
+  // body, but never as application/json.
   if (!isJsonContentType(c.req.header("content-type"))) {
     return refuse(
       415,
@@ -48,6 +53,7 @@ export async function readJsonObject(
       "content type must be application/json",
     );
   }
+  if (bytes.length === 0 && options.allowEmpty) return { ok: true, value: {} };
   let parsed: unknown;
   try {
     parsed = JSON.parse(decoder.decode(bytes));

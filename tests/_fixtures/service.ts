@@ -7,51 +7,31 @@
 //   LISTENING <url>          serving, every worker running
 //   SLOW_BEGIN / SLOW_END    GET /slow arrived / is about to respond
 //   DISPATCH_BEGIN / _END    the `slow` command on b began / is about to return
+//   UPLOAD_BEGIN             POST /upload arrived (it reads the whole body)
 //   SHUTDOWN_BEGIN           the first SIGINT/SIGTERM arrived
+//   SHUTDOWN <json>          the runtime's shutdown event (the report)
 //   EXIT <code>              runService() resolved; the process exits with it
 //
 // /slow and the `slow` command hold on until shutdown has begun, then take
 // 300 ms more, so they are provably in flight while the service drains (with
 // no timing on the test's side). They give up waiting after 15 s.
 //
-// Argument: --shutdown-delay=<ms> (default 0).
+// Arguments: --shutdown-delay=<ms> (default 0), --shutdown-timeout=<ms>
+// (default: runService's).
 import process from "node:process";
 import { Hono } from "hono";
-import { delay, runService, Runtime } from "../../mod.ts";
-import type { FetchHandler, ServeOptions, Server } from "../../mod.ts";
+import { delay, runService, Runtime, type RuntimeEvent } from "../../mod.ts";
+import type { ShutdownEvent } from "../../mod.ts";
+import { serve, shutdownSignal } from "../../adapters/serve.ts";
 
-/** What the fixture needs from an adapter. */
-interface Adapter {
-  serve(handler: FetchHandler, options?: ServeOptions): Promise<Server>;
-  shutdownSignal(): AbortSignal;
-}
-
-/** The part of the `Deno` global the fixture uses. */
-interface DenoGlobal {
-  exit(code: number): never;
-}
-
-const deno = (globalThis as { Deno?: DenoGlobal }).Deno;
-
-function loadAdapter(): Promise<Adapter> {
-  if (deno) return import("../../adapters/deno.ts");
-  if ("Bun" in globalThis) return import("../../adapters/bun.ts");
-  return import("../../adapters/node.ts");
-}
-
-function exit(code: number): never {
-  return deno ? deno.exit(code) : process.exit(code);
-}
-
-function option(name: string, fallback: number): number {
+function option(name: string): number | undefined {
   const prefix = `--${name}=`;
   const arg = process.argv.slice(2).find((a) => a.startsWith(prefix));
-  return arg === undefined ? fallback : Number(arg.slice(prefix.length));
+  return arg === undefined ? undefined : Number(arg.slice(prefix.length));
 }
 
-const adapter = await loadAdapter();
 // Installs the SIGINT/SIGTERM listeners before anything else can happen.
-const shutdown = adapter.shutdownSignal();
+const shutdown = shutdownSignal();
 shutdown.addEventListener("abort", () => console.log("SHUTDOWN_BEGIN"), {
   once: true,
 });
@@ -90,6 +70,11 @@ for (const name of ["a", "b", "c"]) {
   });
 }
 
+runtime.addEventListener("shutdown", (event) => {
+  const { detail } = event as RuntimeEvent<ShutdownEvent>;
+  console.log(`SHUTDOWN ${JSON.stringify(detail)}`);
+});
+
 const app = new Hono();
 app.get("/ok", (c) => c.text("ok"));
 app.get("/slow", async (c) => {
@@ -98,17 +83,24 @@ app.get("/slow", async (c) => {
   console.log("SLOW_END");
   return c.text("slow done");
 });
+app.post("/upload", async (c) => {
+  console.log("UPLOAD_BEGIN");
+  const body = await c.req.text();
+  return c.text(`got ${body.length} bytes`);
+});
 app.get("/dispatch", async (c) => {
   const result = await runtime.dispatch({ worker: "b", name: "slow" });
   return c.text(result.message ?? "");
 });
 
-const server = await adapter.serve(app.fetch, { port: 0 });
+const server = await serve(app.fetch, { port: 0, hostname: "127.0.0.1" });
+const timeout = option("shutdown-timeout");
 const service = runService({
   runtime,
   server,
   signal: shutdown,
-  shutdownDelay: option("shutdown-delay", 0),
+  shutdownDelay: option("shutdown-delay") ?? 0,
+  ...(timeout === undefined ? {} : { shutdownTimeout: timeout }),
 });
 // Tell the test only once every worker runs, so /dispatch finds b running.
 const started = await Promise.race([
@@ -130,4 +122,4 @@ if (started) console.log(`LISTENING ${server.url.href}`);
 
 const { exitCode } = await service;
 console.log(`EXIT ${exitCode}`);
-exit(exitCode);
+process.exit(exitCode);

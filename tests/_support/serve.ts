@@ -1,7 +1,8 @@
-// Serves a fetch handler on loopback through the adapter of the runtime the
-// tests run on, picked by feature detection: Deno → adapters/deno.ts, Bun →
-// adapters/bun.ts, anything else → adapters/node.ts.
-import type { FetchHandler, Server } from "../../src/service/server.ts";
+// Serves a fetch handler on loopback through the serve entry, which picks the
+// adapter of the runtime the tests run on: Deno → adapters/deno.ts, Bun →
+// adapters/bun.ts, Node → adapters/node.ts.
+import type { FetchHandler, Server } from "../../mod.ts";
+import { serve } from "../../adapters/serve.ts";
 
 /** Which adapter the current runtime uses. */
 export function adapterName(): "deno" | "bun" | "node" {
@@ -12,15 +13,21 @@ export function adapterName(): "deno" | "bun" | "node" {
 }
 
 /** Serves `handler` on 127.0.0.1 with a free port (port 0). */
-export async function serveOnLoopback(handler: FetchHandler): Promise<Server> {
-  const options = { port: 0, hostname: "127.0.0.1" };
-  switch (adapterName()) {
-    case "deno":
-      return (await import("../../adapters/deno.ts")).serve(handler, options);
-    case "bun":
-      return (await import("../../adapters/bun.ts")).serve(handler, options);
-    default:
-      return (await import("../../adapters/node.ts")).serve(handler, options);
+export function serveOnLoopback(
+  handler: FetchHandler,
+  options: { shutdownDelay?: number } = {},
+): Promise<Server> {
+  return serve(handler, { port: 0, hostname: "127.0.0.1", ...options });
+}
+
+/** Shuts `server` down, bounded so a stuck connection cannot hang the test. */
+export async function closeBounded(server: Server): Promise<void> {
+  const bound = new AbortController();
+  const timer = setTimeout(() => bound.abort(), 5_000);
+  try {
+    await server.shutdown(bound.signal);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -37,13 +44,7 @@ export async function withServer<T>(
   try {
     return await fn(server.url);
   } finally {
-    const bound = new AbortController();
-    const timer = setTimeout(() => bound.abort(), 5_000);
-    try {
-      await server.shutdown(bound.signal);
-    } finally {
-      clearTimeout(timer);
-    }
+    await closeBounded(server);
   }
 }
 

@@ -6,11 +6,16 @@
 //   CHROMIUM_PATH=/usr/bin/chromium node_modules/node24/bin/node --test tests/browser/
 //
 // With UPDATE_SCREENSHOTS=1 it also writes docs/images/dashboard-desktop.png
-// (1280×800) and docs/images/dashboard-phone.png (390×844); otherwise the
-// screenshots go to the temp folder.
+// (1280×800, light), docs/images/dashboard-dark.png (1280×800, dark) and
+// docs/images/dashboard-phone.png (390×844); otherwise the screenshots go
+// to the temp folder. Accessibility (WCAG AA contrast among the rest) is
+// checked with axe-core, injected through the DevTools protocol (the
+// page's CSP allows no other script).
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -26,7 +31,7 @@ import {
 import { Runtime, type WorkerHandle } from "../../mod.ts";
 import { opsRouter } from "../../src/hono/mod.ts";
 import { serve } from "../../adapters/node.ts";
-import type { Server } from "../../src/service/server.ts";
+import type { Server } from "../../mod.ts";
 import { assertNoUnhandled } from "../_support/unhandled.ts";
 
 const TOKEN = "browser-token-0123456789";
@@ -103,6 +108,21 @@ async function shop() {
         handler: () => ({ message: "refreshed" }),
       },
       {
+        name: "prices/set",
+        description: "sets one price",
+        payloadJsonSchema: {
+          type: "object",
+          properties: {
+            sku: { type: "string", description: "the SKU" },
+            cents: { type: "integer", minimum: 1 },
+            currency: { enum: ["EUR", "USD"] },
+            sale: { type: "boolean" },
+          },
+          required: ["sku", "cents"],
+        },
+        handler: ({ payload }) => ({ message: "set", payload }),
+      },
+      {
         name: "prices/reset",
         description: "drops every price",
         dangerous: true,
@@ -134,7 +154,14 @@ async function shop() {
 async function serveDashboard(
   runtime: Runtime,
   controls: boolean,
-): Promise<{ server: Server; url: URL; sse: () => string; drop: () => void }> {
+): Promise<{
+  server: Server;
+  url: URL;
+  sse: () => string;
+  drop: () => void;
+  hold: (on: boolean) => void;
+  resumes: string[];
+}> {
   const app = new Hono();
   app.route(
     "/",
@@ -147,8 +174,15 @@ async function serveDashboard(
     }),
   );
   let bytes = "";
+  let held = false;
+  const resumes: string[] = [];
   const live = new Set<TransformStreamDefaultController<Uint8Array>>();
   const server = await serve(async (request) => {
+    const isStream = new URL(request.url).pathname.endsWith("/events");
+    // While held, the stream is refused as by a proxy in the way.
+    if (isStream && held) return new Response("held", { status: 502 });
+    const resume = request.headers.get("last-event-id");
+    if (isStream && resume) resumes.push(resume);
     const response = await app.fetch(request);
     if (
       !new URL(request.url).pathname.endsWith("/events") ||
@@ -182,6 +216,10 @@ async function serveDashboard(
       for (const controller of live) controller.error(new Error("dropped"));
       live.clear();
     },
+    hold: (on) => {
+      held = on;
+    },
+    resumes,
   };
 }
 
@@ -189,13 +227,14 @@ async function serveDashboard(
 async function openPage(
   viewport = { width: 1280, height: 800 },
   mobile = false,
+  colorScheme: "light" | "dark" = "light",
 ): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const context = await (await browser()).newContext({
     viewport,
     deviceScaleFactor: mobile ? 2 : 1,
     isMobile: mobile,
     hasTouch: mobile,
-    colorScheme: "light",
+    colorScheme,
   });
   const page = await context.newPage();
   const errors: string[] = [];
@@ -233,6 +272,84 @@ function waitForLive(page: Page, live: boolean) {
   );
 }
 
+const AXE_SOURCE = readFileSync(
+  createRequire(import.meta.url).resolve("axe-core/axe.min.js"),
+  "utf8",
+);
+
+/**
+ * Runs axe-core (WCAG 2 A/AA rules, contrast included) on the page and
+ * fails with the violations. The source goes in through `evaluate`
+ * (DevTools protocol), which the page's CSP does not govern.
+ */
+async function assertAccessible(page: Page, what: string): Promise<void> {
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as {
+      axe: {
+        run(
+          context: unknown,
+          options: unknown,
+        ): Promise<{
+          violations: {
+            id: string;
+            impact: string;
+            nodes: { target: string[]; failureSummary: string }[];
+          }[];
+        }>;
+      };
+    }).axe;
+    const result = await axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21aa"] },
+    });
+    return result.violations.map((v) =>
+      `${v.id} (${v.impact}): ` +
+      v.nodes.slice(0, 3).map((n) =>
+        `${n.target.join(" ")} - ${n.failureSummary}`
+      ).join(" | ")
+    );
+  });
+  assert.deepEqual(violations, [], `${what}:\n${violations.join("\n")}`);
+}
+
+/** Waits until some element matching `selector` has text including `text`. */
+function waitForSome(page: Page, selector: string, text: string) {
+  return page.waitForFunction(
+    ([selector, text]) =>
+      [...document.querySelectorAll(selector)].some((n) =>
+        n.textContent?.includes(text)
+      ),
+    [selector, text] as const,
+    WAIT,
+  );
+}
+
+function countOf(page: Page, selector: string, text: string) {
+  return page.evaluate(
+    ([selector, text]) =>
+      [...document.querySelectorAll(selector)].filter((n) =>
+        n.textContent?.includes(text)
+      ).length,
+    [selector, text] as const,
+  );
+}
+
+function dialogClosed(page: Page) {
+  return page.waitForFunction(
+    () => !(document.getElementById("confirm") as HTMLDialogElement).open,
+    undefined,
+    WAIT,
+  );
+}
+
+/** Confirms in the dialog (typing `typed` if asked). */
+async function confirmDialog(page: Page, typed?: string): Promise<void> {
+  await page.waitForSelector("#confirm[open]", WAIT);
+  if (typed !== undefined) await page.fill("#confirm-input", typed);
+  await page.click("#confirm-ok");
+  await dialogClosed(page);
+}
+
 function screenshotPath(name: string): string {
   if (process.env.UPDATE_SCREENSHOTS === "1") {
     const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -246,9 +363,9 @@ async function stopAll(runtime: Runtime, server: Server): Promise<void> {
   await runtime.shutdown({ signal: AbortSignal.timeout(5_000) });
 }
 
-test("the dashboard shows the runtime, follows it live, and its controls work", async () => {
+test("the dashboard shows the runtime, follows it live, and its controls confirm first", async () => {
   const { runtime, handles } = await shop();
-  const { server, url, sse, drop } = await serveDashboard(runtime, true);
+  const { server, url, sse } = await serveDashboard(runtime, true);
   const { context, page, errors } = await openPage();
   try {
     await page.goto(new URL(`/admin#token=${TOKEN}`, url).href);
@@ -264,28 +381,31 @@ test("the dashboard shows the runtime, follows it live, and its controls work", 
     assert.equal(await page.textContent("#title"), "shop");
     assert.equal(await page.title(), "shop \u00b7 Workerkit");
     await waitForState(page, "shop/ingest", "running");
+    // The header: both probes, and who is serving.
+    assert.equal(await page.textContent("#probe-live"), "Live: yes");
+    assert.equal(await page.textContent("#probe-ready"), "Ready: yes");
+    const identity = (await page.textContent("#identity"))!;
+    assert.match(identity, /Workerkit 0\.\d+\.\d+/);
+    assert.match(identity, /on Node\.js \d+/);
+    assert.match(identity, /up \d+/);
 
     // A change on the server shows within a second, without a reload.
-    await page.evaluate(() => {
-      (globalThis as { sameDocument?: boolean }).sameDocument = true;
-    });
     const before = Date.now();
     await runtime.drain("ingest");
     await waitForState(page, "shop/ingest", "draining");
     const elapsed = Date.now() - before;
     assert.ok(elapsed < 1_000, `the drain showed after ${elapsed} ms`);
-    assert.equal(
-      await page.evaluate(() =>
-        (globalThis as { sameDocument?: boolean }).sameDocument
-      ),
-      true,
-    );
-    // In-flight, readiness and the like come with the snapshot after it.
     await waitForText(page, 'tr[data-worker="shop/ingest"] td.accepting', "no");
+    await waitForText(page, "#probe-ready", "Ready: NO");
 
-    // The dispatch form runs a command and shows its result.
+    // Nothing is preselected; a bad payload is refused before sending.
     await page.selectOption("#d-worker", "shop/prices");
+    assert.equal(await page.inputValue("#d-command"), "");
+    assert.equal(await page.isDisabled("#d-submit"), true);
     await page.selectOption("#d-command", "prices/get");
+    await page.fill("#d-payload", '{"sku": ');
+    await waitForText(page, "#d-error", "The payload is not valid JSON.");
+    assert.equal(await page.isDisabled("#d-submit"), true);
     await page.fill("#d-payload", '{"sku": "sku-1"}');
     await page.click("#d-submit");
     await page.waitForFunction(
@@ -300,58 +420,156 @@ test("the dashboard shows the runtime, follows it live, and its controls work", 
       payload: { sku: "sku-1", cents: 1999 },
     });
 
-    // The drain button drains the worker; the row shows it.
-    await page.click('tr[data-worker="shop/prices"] button[data-op="drain"]');
-    await waitForState(page, "shop/prices", "draining");
-    assert.equal(runtime.worker("prices")?.status.state, "draining");
+    // A command with a JSON Schema gets a form built from it, checked
+    // before sending.
+    await page.selectOption("#d-command", "prices/set");
+    await page.waitForSelector("#d-fields:not([hidden])", WAIT);
+    assert.equal(await page.isHidden("#d-json"), true);
+    await page.fill("#d-f-sku", "sku-9");
+    await page.fill("#d-f-cents", "0");
+    await waitForText(page, "#d-error", "cents must be at least 1");
+    assert.equal(await page.isDisabled("#d-submit"), true);
+    await page.fill("#d-f-cents", "250");
+    await page.selectOption("#d-f-currency", '"USD"');
+    await page.check("#d-f-sale");
+    await page.click("#d-submit");
+    await page.waitForFunction(
+      () => document.querySelector("#d-output")?.textContent?.includes("sku-9"),
+      undefined,
+      WAIT,
+    );
+    assert.deepEqual(JSON.parse((await page.textContent("#d-output"))!), {
+      message: "set",
+      payload: { sku: "sku-9", cents: 250, currency: "USD", sale: true },
+    });
+    await page.selectOption("#d-command", "prices/get");
 
-    // Stop asks for a second click, then stops; start brings it back.
-    const stop = 'tr[data-worker="shop/ingest"] button[data-op="stop"]';
-    await page.click(stop);
-    assert.equal(await page.textContent(stop), "Confirm stop");
-    assert.equal(runtime.worker("ingest")?.status.state, "draining");
-    await page.click(stop);
+    // The chart of prices/get moves as commands are dispatched.
+    const chart = 'figure[data-command="shop/prices prices/get"]';
+    await page.waitForSelector(chart, WAIT);
+    const total = async () =>
+      Number(await page.getAttribute(chart, "data-total"));
+    const first = await total();
+    for (let i = 0; i < 5; i++) {
+      await runtime.dispatch({
+        worker: "prices",
+        name: "prices/get",
+        payload: { sku: "sku-2" },
+      });
+    }
+    await page.waitForFunction(
+      ([chart, n]) =>
+        Number(document.querySelector(chart)?.getAttribute("data-total")) >=
+          n,
+      [chart, first + 5] as const,
+      WAIT,
+    );
+    assert.ok((await total()) >= first + 5);
+    assert.ok(
+      (await page.locator(`${chart} svg rect.count`).count()) >= 1,
+      "the throughput bars are drawn",
+    );
+
+    // A dangerous command asks for the worker's name, and only that.
+    await page.selectOption("#d-command", "prices/reset");
+    await page.click("#d-submit");
+    await page.waitForSelector("#confirm[open]", WAIT);
+    assert.equal(await page.isDisabled("#confirm-ok"), true);
+    await page.fill("#confirm-input", "price");
+    assert.equal(await page.isDisabled("#confirm-ok"), true);
+    await page.keyboard.press("Escape");
+    await dialogClosed(page);
+    await page.click("#d-submit");
+    await confirmDialog(page, "prices");
+    await page.waitForFunction(
+      () => document.querySelector("#d-status")?.textContent?.startsWith("500"),
+      undefined,
+      WAIT,
+    );
+
+    // Every lifecycle action asks first; Cancel changes nothing.
+    const drain = 'tr[data-worker="shop/prices"] button[data-op="drain"]';
+    await page.click(drain);
+    await page.waitForSelector("#confirm[open]", WAIT);
+    assert.match((await page.textContent("#confirm-title"))!, /Drain prices/);
+    await page.click("#confirm-cancel");
+    await dialogClosed(page);
+    assert.equal(runtime.worker("prices")?.status.state, "running");
+    await page.click(drain);
+    await confirmDialog(page);
+    await waitForState(page, "shop/prices", "draining");
+    await page.click('tr[data-worker="shop/ingest"] button[data-op="stop"]');
+    await confirmDialog(page);
     await waitForState(page, "shop/ingest", "stopped");
-    await page.click('tr[data-worker="shop/ingest"] button[data-op="start"]');
+    // The keyboard alone: focus the start button, Enter, Enter.
+    await page.focus('tr[data-worker="shop/ingest"] button[data-op="start"]');
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#confirm[open]", WAIT);
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.id),
+      "confirm-cancel",
+      "focus starts on Cancel",
+    );
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
     await waitForState(page, "shop/ingest", "running");
 
     // Failures show their public code and message; the secret never
     // reaches the page or the stream.
     handles.get("mailer")!.reportFailure(new Error(`relay auth ${SECRET}`));
-    await assert.rejects(runtime.dispatch({
-      worker: "metrics",
-      name: "missing",
-    }));
     await waitForState(page, "shop/mailer", "failed");
     await waitForText(
       page,
       'tr[data-worker="shop/mailer"] td.failure code',
       "worker_failed",
     );
+    await waitForSome(page, "#events li", "worker_failed");
+    assert.ok(!(await page.content()).includes(SECRET));
+    assert.ok(!sse().includes(SECRET));
+    assert.ok(sse().startsWith("event: history\n"));
+    // The only console error: the dangerous command's refusal (500).
+    for (const error of errors) assert.match(error, /status of 500/);
+
+    // Filters and pause.
+    await page.selectOption("#f-worker", "shop/mailer");
     await page.waitForFunction(
       () =>
-        [...document.querySelectorAll("#events li")].some((li) =>
-          li.textContent?.includes("worker_failed")
+        [...document.querySelectorAll("#events li .w")].every((n) =>
+          n.textContent === "mailer"
         ),
       undefined,
       WAIT,
     );
-    assert.ok(!(await page.content()).includes(SECRET));
-    assert.ok(!sse().includes(SECRET));
-    assert.ok(sse().startsWith("event: snapshot\n"));
+    await page.selectOption("#f-kind", "failure");
+    await page.waitForFunction(
+      () => {
+        const items = [...document.querySelectorAll("#events li")];
+        return items.length === 1 && items[0]!.classList.contains("failure");
+      },
+      undefined,
+      WAIT,
+    );
+    await page.selectOption("#f-worker", "");
+    await page.selectOption("#f-kind", "");
+    await page.click("#f-pause");
+    await page.waitForSelector('#f-pause[aria-pressed="true"]', WAIT);
+    await runtime.drain("metrics");
+    await waitForState(page, "shop/metrics", "draining");
+    await waitForText(page, "#f-pause", "Resume (2 new)");
+    assert.equal(await countOf(page, "#events li", "metrics running"), 0);
+    await page.click("#f-pause");
+    await waitForSome(page, "#events li", "running \u2192 draining");
 
-    // No console error so far: load, live updates, controls.
-    assert.deepEqual(errors, []);
-
-    // A dropped stream reconnects by itself and the page follows again.
-    drop();
-    await waitForLive(page, false);
-    await waitForLive(page, true);
-    await runtime.start("mailer");
-    await waitForState(page, "shop/mailer", "running");
-    // Failed again, for the screenshot.
-    handles.get("mailer")!.reportFailure(new Error(`relay auth ${SECRET}`));
-    await waitForState(page, "shop/mailer", "failed");
+    // Timelines: one lane per worker, mailer's shows it failed.
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[data-lane="shop/mailer"]')?.getAttribute(
+          "data-states",
+        )?.endsWith("failed"),
+      undefined,
+      WAIT,
+    );
+    await assertAccessible(page, "desktop, light");
 
     // The screenshot: from the top, no focus ring, no toast.
     await page.evaluate(() => {
@@ -360,11 +578,158 @@ test("the dashboard shows the runtime, follows it live, and its controls work", 
       scrollTo(0, 0);
     });
     await page.mouse.move(0, 0);
-    await page.screenshot({ path: screenshotPath("desktop") });
-    // The only console error since: the network error of the dropped stream.
-    for (const error of errors) assert.match(error, /net::ERR_/);
+    await page.screenshot({ path: screenshotPath("desktop"), fullPage: true });
+    for (const error of errors) assert.match(error, /status of 500/);
+  } finally {
+    await context.close();
+    await stopAll(runtime, server);
+  }
+});
+
+test("a reload replays the history; a dropped stream shows it is lost, then resumes with no gap and no duplicate", async () => {
+  const { runtime, handles } = await shop();
+  const { server, url, drop, hold, resumes } = await serveDashboard(
+    runtime,
+    true,
+  );
+  const { context, page, errors } = await openPage();
+  try {
+    await page.goto(new URL(`/admin#token=${TOKEN}`, url).href);
+    await waitForLive(page, true);
+    handles.get("mailer")!.reportFailure(new Error(`relay auth ${SECRET}`));
+    await waitForSome(page, "#events li", "worker_failed");
+    await runtime.drain("ingest");
+    await waitForSome(page, "#events li", "ingest running \u2192 draining");
+
+    // A new load starts with what happened before it.
+    await page.goto("about:blank");
+    await page.goto(new URL(`/admin#token=${TOKEN}`, url).href);
+    await waitForLive(page, true);
+    await waitForSome(page, "#events li", "worker_failed");
+    assert.equal(await countOf(page, "#events li", "worker_failed"), 1);
+    assert.equal(
+      await countOf(page, "#events li", "ingest running \u2192 draining"),
+      1,
+    );
+
+    // The connection drops and stays down for a while.
+    hold(true);
+    drop();
+    await waitForLive(page, false);
+    await page.waitForFunction(
+      () =>
+        document.querySelector("#conn-text")?.textContent?.startsWith(
+          "Stream lost \u2014 reconnecting",
+        ),
+      undefined,
+      WAIT,
+    );
+    assert.match(
+      (await page.getAttribute("#conn", "class"))!,
+      /offline/,
+    );
+    // What happens meanwhile is shown once it is back, exactly once.
+    await runtime.drain("metrics");
+    await runtime.start("mailer");
+    hold(false);
+    await waitForLive(page, true);
+    await waitForState(page, "shop/mailer", "running");
+    await waitForSome(page, "#events li", "metrics running \u2192 draining");
+    assert.equal(
+      await countOf(page, "#events li", "metrics running \u2192 draining"),
+      1,
+    );
+    assert.equal(
+      await countOf(page, "#events li", "ingest running \u2192 draining"),
+      1,
+    );
+    assert.equal(await countOf(page, "#events li", "worker_failed"), 1);
+    assert.ok(resumes.length >= 1, "the page sent Last-Event-ID");
     assert.ok(!(await page.content()).includes(SECRET));
-    assert.ok(!sse().includes(SECRET));
+    for (const error of errors) assert.match(error, /net::ERR_|502/);
+  } finally {
+    await context.close();
+    await stopAll(runtime, server);
+  }
+});
+
+test("the Live probe flips when a livenessOnStall worker stalls, as /livez does", async () => {
+  const runtime = new Runtime({ name: "pod" });
+  let wedged = false;
+  let beat: ReturnType<typeof setInterval> | undefined;
+  runtime.register({
+    name: "ingest",
+    stallTimeout: 400,
+    livenessOnStall: true,
+    worker: {
+      start(ctx: { worker: WorkerHandle }) {
+        beat = setInterval(() => {
+          if (!wedged) ctx.worker.heartbeat();
+        }, 50);
+      },
+      stop() {
+        clearInterval(beat);
+      },
+    },
+  });
+  await runtime.startAll();
+  const { server, url } = await serveDashboard(runtime, false);
+  const { context, page, errors } = await openPage();
+  try {
+    await page.goto(new URL(`/admin#token=${TOKEN}`, url).href);
+    await waitForText(page, "#probe-live", "Live: yes");
+    wedged = true;
+    await waitForText(page, "#probe-live", "Live: NO");
+    assert.equal((await fetch(new URL("/livez", url))).status, 503);
+    await waitForSome(
+      page,
+      'tr[data-worker="pod/ingest"] td.stalled',
+      "no heartbeat, stalled for",
+    );
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[data-lane="liveness"]')?.getAttribute(
+          "data-states",
+        ) === "true false",
+      undefined,
+      { timeout: 5_000 },
+    );
+    wedged = false;
+    await waitForText(page, "#probe-live", "Live: yes");
+    assert.equal((await fetch(new URL("/livez", url))).status, 200);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    await stopAll(runtime, server);
+  }
+});
+
+test("in dark mode the page is dark and passes the contrast checks", async () => {
+  const { runtime, handles } = await shop();
+  const { server, url } = await serveDashboard(runtime, true);
+  const { context, page, errors } = await openPage(
+    { width: 1280, height: 800 },
+    false,
+    "dark",
+  );
+  try {
+    for (let i = 0; i < 3; i++) {
+      await runtime.dispatch({ worker: "prices", name: "cache/refresh" });
+    }
+    await runtime.dispatch({ worker: "prices", name: "prices/reset" })
+      .catch(() => {});
+    handles.get("mailer")!.reportFailure(new Error(`relay auth ${SECRET}`));
+    await page.goto(new URL(`/admin#token=${TOKEN}`, url).href);
+    await waitForState(page, "shop/mailer", "failed");
+    await page.waitForSelector("figure.chart", WAIT);
+    const background = await page.evaluate(() =>
+      getComputedStyle(document.body).backgroundColor
+    );
+    assert.equal(background, "rgb(14, 18, 23)");
+    await assertAccessible(page, "desktop, dark");
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: screenshotPath("dark"), fullPage: true });
+    assert.deepEqual(errors, []);
   } finally {
     await context.close();
     await stopAll(runtime, server);
@@ -395,6 +760,7 @@ test("on a phone the workers table becomes cards", async () => {
     assert.equal(layout.thead, "none");
     assert.equal(layout.row, "grid");
     assert.ok(layout.width <= 390, `the page is ${layout.width}px wide`);
+    await assertAccessible(page, "phone");
     await page.screenshot({ path: screenshotPath("phone") });
     assert.deepEqual(errors, []);
   } finally {

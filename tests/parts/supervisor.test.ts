@@ -20,7 +20,7 @@ test("an unsupervised reported failure moves the worker to failed", async () => 
   assert.equal(w.lastFailure?.code, "worker_failed");
 });
 
-test("a failure reported during start is kept for when start lands", async () => {
+test("a failure reported during start is kept for when start lands", () => {
   const p = parts();
   const w = p.table.add({ name: "w", worker: idle });
   p.reporter.count(w, 1);
