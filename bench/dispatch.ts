@@ -3,8 +3,10 @@
  * directly, next to the peers' ways of adding a timeout and a concurrency
  * bound: (a) a direct call, (b) `dispatch` with the default policy (timeout
  * on, retry off, no caps), (c) `dispatch` with runtime and worker caps and a
- * no-op observer, (d) a cockatiel retry+timeout+bulkhead wrap, (e) p-limit
- * plus `AbortSignal.timeout`. For each: ns per call awaited in sequence
+ * no-op observer, (c') the observer rows: an observer that does nothing,
+ * `logObserver` on a null sink and `otelObserver` without an SDK, (d) a
+ * cockatiel retry+timeout+bulkhead wrap, (e) p-limit plus
+ * `AbortSignal.timeout`. For each: ns per call awaited in sequence
  * (median of several rounds after a warm-up) and ops/s with 64 concurrent
  * callers. Results are printed, never asserted.
  *
@@ -94,6 +96,10 @@ const silentObserver: Observer = {
   failure() {},
 };
 
+/** What observing costs the core alone: one shared observation, no work. */
+const sharedEnd = { end() {} };
+const bareObserver: Observer = { commandStart: () => sharedEnd };
+
 /** A logger that drops every record: measures the adapter, not the sink. */
 const nullLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -162,7 +168,8 @@ function pLimitCall(): Call {
 }
 
 function variants(runtimes: Runtime[]): Variant[] {
-  const [plain, capped, logged, traced, guarded] = runtimes as [
+  const [plain, capped, logged, traced, observed, guarded] = runtimes as [
+    Runtime,
     Runtime,
     Runtime,
     Runtime,
@@ -181,6 +188,11 @@ function variants(runtimes: Runtime[]): Variant[] {
       name: "dispatchCapped",
       label: "`dispatch` + caps + observer",
       call: () => capped.dispatch(request),
+    },
+    {
+      name: "dispatchObserved",
+      label: "`dispatch` + an observer that does nothing",
+      call: () => observed.dispatch(request),
     },
     {
       name: "dispatchLog",
@@ -285,6 +297,7 @@ async function main(): Promise<void> {
     await startedRuntime(true),
     await startedRuntime(false, logObserver(nullLogger)),
     await startedRuntime(false, otelObserver()),
+    await startedRuntime(false, bareObserver),
     await guardedRuntime(),
   ];
   const results: Record<string, DispatchResult> = {};

@@ -218,6 +218,7 @@ const VARIANTS: Array<[string, string]> = [
   ["direct", "direct `await handler()`"],
   ["dispatch", "`dispatch`, default policy"],
   ["dispatchCapped", "`dispatch` + caps + no-op observer"],
+  ["dispatchObserved", "`dispatch` + an observer that does nothing"],
   ["dispatchLog", "`dispatch` + `logObserver` (null sink)"],
   ["dispatchOtel", "`dispatch` + `otelObserver` (API, no SDK)"],
   ["dispatchGuarded", "`dispatch` + caps + retry policy + `ctx.signal`"],
@@ -407,6 +408,18 @@ function targetsTable(columns: Column[]): string {
         return mark(ok, `${fmt(r.dispatch!.ns)} vs ${fmt(r.cockatiel!.ns)} ns`);
       },
     ),
+    // Observer overhead as a ratio of the fastest rounds: the least
+    // disturbed by load from elsewhere on a shared machine.
+    runtimeRow(
+      columns,
+      "`otelObserver` (API, no SDK) ≤ 2x dispatch (fastest rounds)",
+      (c) => observerTarget(c, "dispatchOtel", 2),
+    ),
+    runtimeRow(
+      columns,
+      "`logObserver` (null sink) ≤ 1.5x dispatch (fastest rounds)",
+      (c) => observerTarget(c, "dispatchLog", 1.5),
+    ),
     runtimeRow(
       columns,
       "dispatch + caps + retry + ctx.signal ≤ hand-written AbortController + timer",
@@ -457,6 +470,15 @@ function targetsTable(columns: Column[]): string {
         : "—";
     }),
   ].filter((row) => row !== "").join("\n");
+}
+
+/** `✔ ×1.42` when the variant costs at most `limit` times plain dispatch. */
+function observerTarget(c: Column, variant: string, limit: number): string {
+  const r = c.dispatch?.results;
+  const observed = r?.[variant];
+  if (!r || !observed) return "—";
+  const x = observed.nsMin / r.dispatch!.nsMin;
+  return mark(x <= limit, `×${fmt(x, 2)}`);
 }
 
 /** A row with one cell per runtime; empty when no runtime has a value. */

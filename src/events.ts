@@ -1,4 +1,5 @@
 import type { LifecycleState } from "./status.ts";
+import type { Runtime } from "./runtime.ts";
 
 /** Fields every event carries. */
 export interface EventBase {
@@ -170,6 +171,8 @@ export interface ActiveCheck {
 export interface CheckObservation {
   /** Called once when the run ends. */
   end(e: CheckEndEvent): void;
+  /** Runs the checker inside, e.g., a trace context. Must call `fn` once. */
+  wrap?<T>(fn: () => T): T;
 }
 
 /**
@@ -197,6 +200,12 @@ export interface Observer {
   commandStart?(e: CommandStartEvent): CommandObservation | void;
   /** A check run began. */
   checkStart?(e: CheckStartEvent): CheckObservation | void;
+  /**
+   * Called once by `new Runtime({ observer })` with the runtime, so an
+   * observer can read state no event carries (e.g. an OpenTelemetry gauge
+   * of workers per state, read from `runtime.workers()` when collected).
+   */
+  attach?(runtime: Runtime): void;
 }
 
 /** The `EventTarget` event types a `Runtime` dispatches, with their details. */

@@ -1,8 +1,6 @@
 import type {
-  CheckEndEvent,
   CheckObservation,
   CheckStartEvent,
-  CommandEndEvent,
   CommandObservation,
   CommandStartEvent,
   FailureEvent,
@@ -10,12 +8,13 @@ import type {
   ReadinessEvent,
   TransitionEvent,
 } from "./events.ts";
+import type { Runtime } from "./runtime.ts";
 import { ignoreRejection } from "./base/_promise.ts";
 import { safeWrap } from "./runtime/_safe_wrap.ts";
 
 /**
  * Fans events out to several observers. Calls go in the given order;
- * command `wrap`s nest in that order (the first observer's wrap is the
+ * command and check `wrap`s nest in that order (the first observer's wrap is the
  * outermost) and `end`s run in reverse, like nested scopes. Every call is
  * isolated: an observer that throws is skipped and the others still run.
  *
@@ -42,15 +41,13 @@ export function multiObserver(
     failure: (e: FailureEvent) => each(list, "failure", e),
     commandStart: (e: CommandStartEvent): CommandObservation | void =>
       combine(starts(list, "commandStart", e) as CommandObservation[]),
-    checkStart: (e: CheckStartEvent): CheckObservation | void => {
-      const ends = starts(list, "checkStart", e) as CheckObservation[];
-      if (ends.length === 0) return;
-      return { end: (end: CheckEndEvent) => endAll(ends, end) };
-    },
+    checkStart: (e: CheckStartEvent): CheckObservation | void =>
+      combine(starts(list, "checkStart", e) as CheckObservation[]),
+    attach: (runtime: Runtime) => each(list, "attach", runtime),
   };
 }
 
-type Simple = "transition" | "readiness" | "failure";
+type Simple = "transition" | "readiness" | "failure" | "attach";
 
 function each<K extends Simple>(
   list: Observer[],
@@ -93,11 +90,17 @@ function starts(
   return found;
 }
 
-function combine(list: CommandObservation[]): CommandObservation | void {
+/** A command or check observation. */
+interface Observation<E> {
+  end(e: E): void;
+  wrap?<T>(fn: () => T): T;
+}
+
+function combine<E>(list: Observation<E>[]): Observation<E> | void {
   if (list.length === 0) return;
   const wrappers = list.filter((o) => typeof o.wrap === "function");
-  const observation: CommandObservation = {
-    end: (e: CommandEndEvent) => endAll(list, e),
+  const observation: Observation<E> = {
+    end: (e: E) => endAll(list, e),
   };
   if (wrappers.length > 0) {
     observation.wrap = <T>(fn: () => T): T => nest(wrappers, 0, fn);
@@ -107,7 +110,7 @@ function combine(list: CommandObservation[]): CommandObservation | void {
 
 /** Runs `fn` inside every wrap from `index` on, the first outermost. */
 function nest<T>(
-  wrappers: CommandObservation[],
+  wrappers: Observation<unknown>[],
   index: number,
   fn: () => T,
 ): T {

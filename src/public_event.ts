@@ -5,11 +5,12 @@ export type PublicFieldKind = "string" | "number" | "boolean";
 
 /**
  * The public fields of each event type and their JSON types: the one list
- * of what may leave the process. The dashboard's event stream, the log
- * records of `logObserver` and the span attributes of `otelObserver` are
- * all built by picking from it (with {@linkcode publicEvent}), never by
- * deleting from the event, so `cause` (and any field a future version adds)
- * stays private.
+ * of what may leave the process. The dashboard's event stream is built by
+ * picking from it ({@linkcode publicEvent}), never by deleting from the
+ * event, so `cause` (and any field a future version adds) stays private; the
+ * records of `logObserver` and the span attributes of `otelObserver` carry
+ * only fields it lists (written as literals on their hot paths, and checked
+ * against this list by the test suite).
  *
  * @example Listing what a failure event shows
  * ```ts
@@ -135,15 +136,28 @@ export function publicEvent(
 ): Record<string, string | number | boolean> {
   const picked: Record<string, string | number | boolean> = {};
   if (detail === null || typeof detail !== "object") return picked;
-  for (const [field, kind] of PUBLIC_EVENT_FIELDS[type]) {
+  const fields = PUBLIC_EVENT_FIELDS[type];
+  const record = detail as Record<string, unknown>;
+  try {
+    // The common case, our own event objects: one guarded pass.
+    for (let i = 0; i < fields.length; i++) {
+      const [field, kind] = fields[i]!;
+      const value = record[field];
+      if (isKind(value, kind)) picked[field] = value;
+    }
+    return picked;
+  } catch {
+    // A hostile getter: start over, skipping each field that throws.
+  }
+  const careful: Record<string, string | number | boolean> = {};
+  for (const [field, kind] of fields) {
     let value: unknown;
     try {
-      value = (detail as Record<string, unknown>)[field];
+      value = record[field];
     } catch {
       continue;
     }
-    if (!isKind(value, kind)) continue;
-    picked[field] = value;
+    if (isKind(value, kind)) careful[field] = value;
   }
-  return picked;
+  return careful;
 }

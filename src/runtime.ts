@@ -77,6 +77,8 @@ export class Runtime extends EventTarget implements Component {
       listening: (type) => this.#listeners.has(type),
       dispatch: (event) => this.dispatchEvent(event),
     });
+    // An observer with `attach` gets the runtime once, now it is whole.
+    this.#parts.reporter.emitter.attach(this);
   }
 
   /**

@@ -1,7 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { configure, getLogger, type LogRecord, reset } from "@logtape/logtape";
-import { checkLoop, OperationalFailure, WorkerkitError } from "../mod.ts";
+import {
+  attempts,
+  checkLoop,
+  CommandRejection,
+  constant,
+  OperationalFailure,
+  OpsCommandError,
+  WorkerkitError,
+} from "../mod.ts";
 import type { Observer } from "../mod.ts";
 import { logObserver, type StructuredLogger } from "../src/log/mod.ts";
 import {
@@ -131,7 +139,7 @@ async function withLogTapeBuffer(
 }
 
 /** The story's records as `level event what`, routine ones at `level`. */
-const EXPECTED_STORY = (level: string): string[] => [
+const EXPECTED_STORY = (level: string, warn = "warning"): string[] => [
   `${level} workerkit.transition billing/prices starting`,
   `${level} workerkit.transition billing starting`,
   `${level} workerkit.transition billing/prices running`,
@@ -144,11 +152,13 @@ const EXPECTED_STORY = (level: string): string[] => [
   `${level} workerkit.transition billing running`,
   `${level} workerkit.readiness billing true`,
   `${level} workerkit.command ok ok`,
-  "error workerkit.failure command command_failed",
+  // One record per outcome: the failed attempt is the dispatch's own record.
   "error workerkit.command fail error",
-  "error workerkit.failure command command_failed",
+  // A retried attempt is a warning, written once the retry is known.
+  `${warn} workerkit.failure command command_failed`,
   `${level} workerkit.command flaky ok`,
-  "error workerkit.command ok rejected",
+  // A refusal is expected under load: info, not error.
+  "info workerkit.command ok rejected",
   `${level} workerkit.command hold ok`,
   "error workerkit.failure background broker_lost",
   `${level} workerkit.transition billing/ingest failed`,
@@ -165,7 +175,7 @@ const EXPECTED_STORY = (level: string): string[] => [
   `${level} workerkit.transition billing stopped`,
 ];
 
-test("logObserver writes one LogTape record per event with stable fields and constant messages", async () => {
+test("logObserver writes one LogTape record per outcome: templates, categories per runtime and worker, stable fields", async () => {
   const records = await withLogTapeBuffer(async () => {
     const observer = logObserver(getLogger(["workerkit"]), {
       fields: { service: "billing-api", event: "overridden?" },
@@ -177,14 +187,14 @@ test("logObserver writes one LogTape record per event with stable fields and con
     level: r.level,
     properties: r.properties,
   }));
-  assert.equal(records.length, 35);
-  const storyRecords = plain.slice(0, 31);
+  assert.equal(records.length, 34);
+  const storyRecords = plain.slice(0, 30);
   assert.deepEqual(summary(storyRecords), EXPECTED_STORY("info"));
   assert.deepEqual(summary(plain.slice(-4)), [
-    "info workerkit.check database ready",
+    "debug workerkit.check database ready",
     "info workerkit.check database not_ready",
-    "error workerkit.check database error",
-    "error workerkit.check database timeout",
+    "warning workerkit.check database error",
+    "warning workerkit.check database timeout",
   ]);
 
   for (const record of records) {
@@ -192,13 +202,61 @@ test("logObserver writes one LogTape record per event with stable fields and con
     assertNoSecret(record.message);
     assert.equal(Object.hasOwn(record.properties, "cause"), false);
     assert.equal(record.properties.service, "billing-api");
-    assert.deepEqual(record.category, ["workerkit"]);
-    // A constant message per type: no placeholders, nothing interpolated.
+    const { runtime, worker } = record.properties as {
+      runtime: string;
+      worker?: string;
+    };
+    // ["workerkit", runtime] for the runtime's own, + the worker's local name.
+    assert.deepEqual(
+      record.category,
+      worker === undefined
+        ? ["workerkit", runtime]
+        : ["workerkit", runtime, worker.slice(runtime.length + 1)],
+    );
+    // A message template whose every placeholder is a property of the record.
     assert.equal(typeof record.rawMessage, "string");
-    assert.deepEqual(record.message, [record.rawMessage]);
-    const type = (record.properties.event as string).slice("workerkit.".length);
-    assert.equal(record.rawMessage, `workerkit ${type}`);
+    const placeholders = [
+      ...(record.rawMessage as string).matchAll(/\{(\w+)\}/g),
+    ]
+      .map((m) => m[1]!);
+    assert.ok(placeholders.length > 0, record.rawMessage as string);
+    for (const key of placeholders) {
+      assert.ok(
+        Object.hasOwn(record.properties, key),
+        `${key} in ${record.rawMessage}`,
+      );
+    }
+    assert.equal(record.message.length, placeholders.length * 2 + 1);
   }
+  const rendered = records.map((r) => r.message.map(String).join(""));
+  assert.equal(rendered[0], "billing/prices registered → starting");
+  assert.equal(rendered[1], "billing registered → starting");
+  assert.ok(rendered.includes("billing/prices ready"));
+  assert.ok(
+    rendered.includes(
+      "billing/prices fail failed after 1 attempt(s): command failed (command_failed)",
+    ),
+  );
+  assert.ok(
+    rendered.includes(
+      "billing/prices flaky attempt 1 failed (command_failed); retrying",
+    ),
+  );
+  assert.ok(
+    rendered.includes(
+      "billing/prices ok refused: worker is saturated (worker_saturated)",
+    ),
+  );
+  assert.ok(
+    rendered.includes(
+      "billing/ingest background failure: broker connection lost (broker_lost)",
+    ),
+  );
+  assert.ok(
+    rendered.includes(
+      "billing/health check database timeout: deadline exceeded (deadline_exceeded)",
+    ),
+  );
 
   const byEvent = (event: string) =>
     records.filter((r) => r.properties.event === event).map((r) =>
@@ -222,7 +280,9 @@ test("logObserver writes one LogTape record per event with stable fields and con
     at: AT,
   });
   const failures = byEvent("workerkit.failure");
-  assert.deepEqual(failures[0], {
+  const { dispatchId: retriedId, ...retry } = failures[0]!;
+  assert.match(retriedId as string, /^[0-9a-f]{8}-[0-9a-z]+$/);
+  assert.deepEqual(retry, {
     service: "billing-api",
     event: "workerkit.failure",
     runtime: "billing",
@@ -230,14 +290,13 @@ test("logObserver writes one LogTape record per event with stable fields and con
     kind: "command",
     code: "command_failed",
     failureMessage: "command failed",
-    command: "fail",
+    command: "flaky",
     attempt: 1,
-    // Every public field of the event, as the dashboard shows it too.
-    dispatchId: failures[0]!.dispatchId,
+    retrying: true,
     at: AT,
   });
-  assert.match(String(failures[0]!.dispatchId), /^[0-9a-f]{8}-[0-9a-z]+$/);
-  assert.deepEqual(failures[2], {
+  assert.equal(failures.length, 2);
+  assert.deepEqual(failures[1], {
     service: "billing-api",
     event: "workerkit.failure",
     runtime: "billing",
@@ -296,7 +355,7 @@ test("logObserver writes routine records at the chosen level and failures at err
   );
 });
 
-test("a real checkLoop's runs are logged once each, errors at error without the cause", async () => {
+test("a real checkLoop's runs are logged once each, ready at debug, errors at warn without the cause", async () => {
   const records: Array<[string, Record<string, unknown>]> = [];
   const write = (level: string) => (_m: string, p?: Record<string, unknown>) =>
     void records.push([level, p!]);
@@ -325,7 +384,7 @@ test("a real checkLoop's runs are logged once each, errors at error without the 
   await runtime.shutdown();
   assertNoSecret(records);
   assert.deepEqual(checks().slice(0, 2), [
-    ["info", {
+    ["debug", {
       event: "workerkit.check",
       runtime: "billing",
       worker: "billing/db",
@@ -334,7 +393,7 @@ test("a real checkLoop's runs are logged once each, errors at error without the 
       durationMs: 0,
       at: AT,
     }],
-    ["error", {
+    ["warn", {
       event: "workerkit.check",
       runtime: "billing",
       worker: "billing/db",
@@ -364,21 +423,48 @@ test("logObserver writes to the real console: message and properties", async () 
       console[m] = saved[i]!;
     });
   }
-  assert.equal(calls.length, 35);
+  assert.equal(calls.length, 34);
   for (const [, args] of calls) {
     assert.equal(args.length, 2);
-    assert.match(
-      args[0] as string,
-      /^workerkit (transition|readiness|failure|command|check)$/,
-    );
+    // The rendered message, not the template: it reads well on a console.
+    assert.doesNotMatch(args[0] as string, /[{}]/);
+    assert.match(args[0] as string, /^billing(\/(prices|ingest|health))? /);
     assertNoSecret(args);
   }
+  assert.deepEqual(calls[0], ["info", [
+    "billing/prices registered → starting",
+    {
+      service: "billing",
+      event: "workerkit.transition",
+      runtime: "billing",
+      worker: "billing/prices",
+      from: "registered",
+      to: "starting",
+      at: AT,
+    },
+  ]]);
+  // Successes of the same command share one message, rendered once.
+  const oks = calls.filter(([, args]) =>
+    (args[1] as { outcome?: string }).outcome === "ok"
+  ).map(([, args]) => args[0]);
+  assert.deepEqual(oks, [
+    "billing/prices ok ok",
+    "billing/prices flaky ok after 2 attempts",
+    "billing/prices hold ok",
+  ]);
+  assert.ok(
+    calls.some(([level, args]) =>
+      level === "error" &&
+      args[0] ===
+        "billing/prices fail failed after 1 attempt(s): command failed (command_failed)"
+    ),
+  );
   assert.deepEqual(
     summary(calls.map(([level, args]) => ({
       level,
       properties: args[1] as Record<string, unknown>,
-    }))).slice(0, 31),
-    EXPECTED_STORY("info"),
+    }))).slice(0, 30),
+    EXPECTED_STORY("info", "warn"),
   );
 });
 
@@ -431,14 +517,15 @@ test("logObserver accepts an @std/log-shaped logger", async () => {
   const logger = new StdLogShapedLogger();
   const structural: StructuredLogger = logger;
   await story(logObserver(structural, { level: "warn" }));
-  assert.equal(logger.records.length, 31);
+  assert.equal(logger.records.length, 30);
   assert.deepEqual(
     summary(logger.records.map((r) => ({
       level: r.level.toLowerCase(),
       properties: r.args[0] as Record<string, unknown>,
     }))),
-    EXPECTED_STORY("warn"),
+    EXPECTED_STORY("warn", "warn"),
   );
+  assert.equal(logger.records[0]!.msg, "billing/prices registered → starting");
   for (const record of logger.records) assertNoSecret(record);
 });
 
@@ -449,8 +536,12 @@ test("odd loggers: missing methods fall back to info, none at all is skipped, th
       void lines.push(`${message}:${p?.event}`),
   } as unknown as StructuredLogger;
   await story(logObserver(infoOnly));
-  assert.equal(lines.length, 31);
-  assert.ok(lines.includes("workerkit failure:workerkit.failure"));
+  assert.equal(lines.length, 30);
+  assert.ok(
+    lines.includes(
+      "billing/ingest background failure: broker connection lost (broker_lost):workerkit.failure",
+    ),
+  );
 
   const empty = {} as unknown as StructuredLogger;
   await story(logObserver(empty));
@@ -486,27 +577,156 @@ test("odd loggers: missing methods fall back to info, none at all is skipped, th
   await new Promise((resolve) => setTimeout(resolve, 0));
 });
 
-/** A WorkerkitError with code invalid_argument: the one misuse rule (docs/errors.md). */
-function invalidArgument(error: unknown): boolean {
-  return error instanceof WorkerkitError && error.code === "invalid_argument";
-}
-
-test("logObserver rejects a missing logger, a bad level or bad fields", () => {
+test("logObserver rejects a missing logger, a bad level, bad fields or an unknown option with invalid_argument", () => {
+  const invalid = (name: RegExp) => (e: unknown) =>
+    e instanceof WorkerkitError && e.code === "invalid_argument" &&
+    name.test(e.message);
   assert.throws(
     () => logObserver(undefined as unknown as StructuredLogger),
-    invalidArgument,
+    invalid(/logger/),
   );
   assert.throws(
     () => logObserver(console, { level: "verbose" as "info" }),
-    invalidArgument,
+    invalid(/level/),
   );
   assert.throws(
     () =>
       logObserver(console, {
         fields: "service=billing" as unknown as Record<string, unknown>,
       }),
-    invalidArgument,
+    invalid(/fields/),
   );
+  assert.throws(
+    () => logObserver(console, { levle: "debug" } as never),
+    invalid(/"levle"/),
+  );
+});
+
+test("levels by outcome: refusals, handler rejections and cancels at info, retries at warn, failures at error — one record each", async () => {
+  const records: Array<[string, string, Record<string, unknown>]> = [];
+  const write = (level: string) => (m: string, p?: Record<string, unknown>) =>
+    void records.push([level, m, p!]);
+  const logger = {
+    debug: write("debug"),
+    info: write("info"),
+    warn: write("warn"),
+    error: write("error"),
+  };
+  const { clock, runtime } = observedRuntime(logObserver(logger));
+  const hold = deferred<void>();
+  let slow = 0;
+  runtime.register({
+    name: "jobs",
+    worker: { start() {}, stop() {} },
+    commandTimeout: 50,
+    commandRetry: attempts(3, {
+      backoff: constant(100),
+      retryIf: (e) => e instanceof Transient,
+    }),
+    commands: [
+      {
+        name: "rebuild",
+        handler: () => {
+          throw new OpsCommandError("rejected", {
+            code: "busy",
+            message: "a rebuild is running",
+          });
+        },
+      },
+      {
+        name: "void",
+        handler: () => {
+          throw new CommandRejection({
+            code: "already_paid",
+            message: "a paid invoice cannot be voided",
+          });
+        },
+      },
+      { name: "wait", handler: () => hold.promise },
+      {
+        name: "slow",
+        handler: () => {
+          slow++;
+          throw new Transient(`again ${SECRET}`);
+        },
+      },
+    ],
+  });
+  await runtime.start("jobs");
+  records.length = 0;
+  await runtime.dispatch({ worker: "jobs", name: "rebuild" }).catch(() => {});
+  await runtime.dispatch({ worker: "jobs", name: "void" }).catch(() => {});
+  const caller = new AbortController();
+  const waiting = runtime.dispatch({ worker: "jobs", name: "wait" }, {
+    signal: caller.signal,
+  }).catch(() => {});
+  caller.abort();
+  await waiting;
+  const late = runtime.dispatch({ worker: "jobs", name: "wait" }).catch(
+    () => {},
+  );
+  await clock.advance(50);
+  await late;
+  const backoff = new AbortController();
+  const retrying = runtime.dispatch({ worker: "jobs", name: "slow" }, {
+    signal: backoff.signal,
+  }).catch(() => {});
+  await until(() => slow === 1, "first attempt");
+  await clock.advance(100);
+  await until(() => slow === 2, "second attempt");
+  backoff.abort();
+  await retrying;
+  hold.resolve();
+  await runtime.shutdown();
+  assertNoSecret(records);
+  const commands = records.filter(([, , p]) =>
+    p.event === "workerkit.command" || p.event === "workerkit.failure"
+  ).map(([level, message]) => `${level} ${message}`);
+  assert.deepEqual(commands, [
+    "info billing/jobs rebuild rejected: a rebuild is running (busy)",
+    "info billing/jobs void rejected: a paid invoice cannot be voided (already_paid)",
+    "info billing/jobs wait canceled (canceled)",
+    "error billing/jobs wait failed after 1 attempt(s): deadline exceeded (deadline_exceeded)",
+    "warn billing/jobs slow attempt 1 failed (command_failed); retrying",
+    // The second attempt failed too, then the caller canceled the backoff:
+    // the attempt keeps its own record, the dispatch ends canceled.
+    "warn billing/jobs slow attempt 2 failed: command failed (command_failed)",
+    "info billing/jobs slow canceled (canceled)",
+  ]);
+});
+
+test("LogTape categories let one worker's level be set on its own", async () => {
+  const records: LogRecord[] = [];
+  await configure({
+    sinks: { buffer: (record: LogRecord) => void records.push(record) },
+    loggers: [
+      { category: ["workerkit"], sinks: ["buffer"], lowestLevel: "warning" },
+      {
+        category: ["workerkit", "billing", "prices"],
+        sinks: ["buffer"],
+        parentSinks: "override",
+        lowestLevel: "debug",
+      },
+      { category: ["logtape", "meta"], sinks: [] },
+    ],
+    reset: true,
+  });
+  try {
+    await story(logObserver(getLogger(["workerkit"])));
+  } finally {
+    await reset();
+  }
+  const seen = records.map((r) => `${r.level} ${r.category.join(".")}`);
+  // Everything of billing/prices; of the rest only warnings and errors.
+  assert.ok(seen.includes("info workerkit.billing.prices"));
+  assert.ok(seen.includes("error workerkit.billing.prices"));
+  assert.ok(seen.includes("error workerkit.billing.ingest"));
+  assert.equal(
+    seen.filter((s) => s.startsWith("info") && !s.endsWith("prices")).length,
+    0,
+    seen.join("\n"),
+  );
+  for (const record of records) assertNoSecret(record);
 });
 
 test("no unhandled rejections", assertNoUnhandled);

@@ -607,24 +607,8 @@ test("the private cause reaches observers as the same object but no log record",
   }
   assert.deepEqual(
     records.filter((r) => r.level === "error").map((r) => r.properties),
+    // One record per outcome: the failed attempt is the dispatch's own.
     [
-      {
-        service: "billing",
-        event: "workerkit.failure",
-        runtime: "billing",
-        worker: "billing/prices",
-        kind: "command",
-        code: "command_failed",
-        failureMessage: "command failed",
-        command: "fail",
-        attempt: 1,
-        // The failure names its dispatch, as every public field is logged.
-        dispatchId:
-          (records.find((r) =>
-            (r.properties as { event: string }).event === "workerkit.failure"
-          )!.properties as { dispatchId: string }).dispatchId,
-        at: AT,
-      },
       {
         service: "billing",
         event: "workerkit.command",

@@ -2,26 +2,20 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   type Attributes,
-  context,
   metrics,
   SpanKind,
   SpanStatusCode,
   trace,
 } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import {
+import type {
   BasicTracerProvider,
-  InMemorySpanExporter,
-  type ReadableSpan,
-  SimpleSpanProcessor,
+  ReadableSpan,
 } from "@opentelemetry/sdk-trace-base";
 import {
   type DataPoint,
   DataPointType,
   type Histogram,
-  MeterProvider,
   type MetricData,
-  MetricReader,
 } from "@opentelemetry/sdk-metrics";
 import {
   checkLoop,
@@ -38,65 +32,12 @@ import {
   registerPrices,
   Transient,
 } from "./_support/observed_story.ts";
+import { withTelemetry } from "./_support/telemetry.ts";
 import { assertNoUnhandled } from "./_support/unhandled.ts";
 import { deferred, until } from "./_support/workers.ts";
 
 const SECRET = "sk_live_SECRET";
 const STATIC = { "deployment.slot": "blue" };
-
-/** A reader the test collects from on demand. */
-class TestReader extends MetricReader {
-  protected override onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-  protected override onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
-interface Telemetry {
-  tracerProvider: BasicTracerProvider;
-  meterProvider: MeterProvider;
-  spans(): ReadableSpan[];
-  collect(): Promise<Map<string, MetricData>>;
-}
-
-/** The real SDK with in-memory exporters and an AsyncLocalStorage context manager. */
-async function withTelemetry(
-  fn: (t: Telemetry) => Promise<void>,
-): Promise<void> {
-  const exporter = new InMemorySpanExporter();
-  const tracerProvider = new BasicTracerProvider({
-    spanProcessors: [new SimpleSpanProcessor(exporter)],
-  });
-  const reader = new TestReader();
-  const meterProvider = new MeterProvider({ readers: [reader] });
-  const contextManager = new AsyncLocalStorageContextManager();
-  contextManager.enable();
-  context.setGlobalContextManager(contextManager);
-  try {
-    await fn({
-      tracerProvider,
-      meterProvider,
-      spans: () => exporter.getFinishedSpans(),
-      async collect() {
-        const { resourceMetrics, errors } = await reader.collect();
-        assert.deepEqual(errors, []);
-        const byName = new Map<string, MetricData>();
-        for (const scope of resourceMetrics.scopeMetrics) {
-          for (const metric of scope.metrics) {
-            byName.set(metric.descriptor.name, metric);
-          }
-        }
-        return byName;
-      },
-    });
-  } finally {
-    context.disable();
-    await tracerProvider.shutdown();
-    await meterProvider.shutdown();
-  }
-}
 
 /**
  * A runtime whose handlers start spans of their own: `ok` before and after
@@ -249,6 +190,7 @@ test("command spans: name, kind, parent, attributes and status; handler spans ne
       Object.keys(failed!.attributes).sort(),
       [
         "deployment.slot",
+        "error.type",
         "workerkit.attempts",
         "workerkit.code",
         "workerkit.command",
@@ -259,6 +201,7 @@ test("command spans: name, kind, parent, attributes and status; handler spans ne
       ],
     );
     assert.equal(failed!.attributes["workerkit.code"], "command_failed");
+    assert.equal(failed!.attributes["error.type"], "command_failed");
     assert.equal(failed!.attributes["workerkit.outcome"], "error");
     assert.equal(failed!.attributes["workerkit.attempts"], 1);
     assert.deepEqual(failed!.status, {
@@ -268,6 +211,7 @@ test("command spans: name, kind, parent, attributes and status; handler spans ne
     assert.equal(refused!.attributes["workerkit.outcome"], "rejected");
     assert.equal(refused!.attributes["workerkit.attempts"], 0);
     assert.equal(refused!.attributes["workerkit.code"], "worker_saturated");
+    assert.equal(refused!.attributes["error.type"], "worker_saturated");
     assert.deepEqual(refused!.status, {
       code: SpanStatusCode.ERROR,
       message: "worker is saturated",
@@ -303,6 +247,7 @@ function points<T>(metric: MetricData | undefined): Array<[Attributes, T]> {
 
 const ALLOWED_METRIC_KEYS = new Set([
   "deployment.slot",
+  "error.type",
   "workerkit.runtime",
   "workerkit.worker",
   "workerkit.command",
@@ -346,11 +291,18 @@ test("metrics: names, units, bounded attribute sets and values; never a dispatch
       await s.runtime.startAll();
       const started = await collect();
       assert.deepEqual(
-        points<number>(started.get("workerkit.workers")).map(([a, v]) => [
-          a["workerkit.state"],
-          v,
-        ]),
-        [["starting", 0], ["running", 2]],
+        points<number>(started.get("workerkit.worker.count")).map((
+          [a, v],
+        ) => [a["workerkit.state"], v]),
+        [
+          ["registered", 0],
+          ["starting", 0],
+          ["running", 2],
+          ["draining", 0],
+          ["stopping", 0],
+          ["stopped", 0],
+          ["failed", 0],
+        ],
       );
       await dispatchStory(s, tracerProvider);
       s.reportFailure(
@@ -369,6 +321,7 @@ test("metrics: names, units, bounded attribute sets and values; never a dispatch
         "workerkit.command.dispatches",
         "workerkit.command.duration",
         "workerkit.failures",
+        "workerkit.worker.count",
         "workerkit.workers",
       ]);
       const dispatchIds = new Set(
@@ -450,7 +403,7 @@ test("metrics: names, units, bounded attribute sets and values; never a dispatch
             1,
           ],
           [
-            "deployment.slot,workerkit.command,workerkit.outcome,workerkit.runtime,workerkit.worker",
+            "deployment.slot,error.type,workerkit.command,workerkit.outcome,workerkit.runtime,workerkit.worker",
             "fail",
             "error",
             1,
@@ -483,6 +436,7 @@ test("metrics: names, units, bounded attribute sets and values; never a dispatch
             ...base,
             "workerkit.kind": "command",
             "workerkit.code": "command_failed",
+            "error.type": "command_failed",
             "workerkit.command": "fail",
           },
           1,
@@ -492,6 +446,7 @@ test("metrics: names, units, bounded attribute sets and values; never a dispatch
             ...base,
             "workerkit.kind": "command",
             "workerkit.code": "command_failed",
+            "error.type": "command_failed",
             "workerkit.command": "flaky",
           },
           1,
@@ -502,15 +457,17 @@ test("metrics: names, units, bounded attribute sets and values; never a dispatch
             "workerkit.worker": "billing/ingest",
             "workerkit.kind": "background",
             "workerkit.code": "broker_lost",
+            "error.type": "broker_lost",
           },
           1,
         ],
       ]);
 
-      const workers = collected.get("workerkit.workers")!;
+      const workers = collected.get("workerkit.worker.count")!;
       assert.equal(workers.dataPointType, DataPointType.SUM);
       assert.equal((workers as { isMonotonic?: boolean }).isMonotonic, false);
       assert.equal(workers.descriptor.unit, "{worker}");
+      const keys = "deployment.slot,workerkit.runtime,workerkit.state";
       assert.deepEqual(
         points<number>(workers).map(([a, v]) => [
           Object.keys(a).sort().join(","),
@@ -518,13 +475,19 @@ test("metrics: names, units, bounded attribute sets and values; never a dispatch
           v,
         ]),
         [
-          ["deployment.slot,workerkit.runtime,workerkit.state", "starting", 0],
-          ["deployment.slot,workerkit.runtime,workerkit.state", "running", 0],
-          ["deployment.slot,workerkit.runtime,workerkit.state", "failed", 0],
-          ["deployment.slot,workerkit.runtime,workerkit.state", "draining", 0],
-          ["deployment.slot,workerkit.runtime,workerkit.state", "stopping", 0],
-          ["deployment.slot,workerkit.runtime,workerkit.state", "stopped", 2],
+          [keys, "registered", 0],
+          [keys, "starting", 0],
+          [keys, "running", 0],
+          [keys, "draining", 0],
+          [keys, "stopping", 0],
+          [keys, "stopped", 2],
+          [keys, "failed", 0],
         ],
+      );
+      // The deprecated name reports the same points, one release long.
+      assert.deepEqual(
+        points<number>(collected.get("workerkit.workers")),
+        points<number>(workers),
       );
 
       const checkBase = {
@@ -558,6 +521,10 @@ test("metrics: names, units, bounded attribute sets and values; never a dispatch
       );
       const checkDuration = collected.get("workerkit.check.duration")!;
       assert.equal(checkDuration.descriptor.unit, "s");
+      assert.deepEqual(
+        points<Histogram>(checkDuration).map(([a]) => a["error.type"]),
+        [undefined, undefined, "worker_failed", "deadline_exceeded"],
+      );
       assert.deepEqual(
         points<Histogram>(checkDuration).map(([a, v]) => [
           a["workerkit.outcome"],
@@ -607,6 +574,7 @@ test("check spans: workerkit.check with the outcome, ERROR on error and timeout,
       ],
     );
     assert.deepEqual(Object.keys(checks[3]!.attributes).sort(), [
+      "error.type",
       "workerkit.check",
       "workerkit.code",
       "workerkit.outcome",
@@ -913,24 +881,19 @@ test("without providers it uses the global ones, even when they are registered a
   );
 });
 
-/** A WorkerkitError with code invalid_argument: the one misuse rule (docs/errors.md). */
-function invalidArgument(error: unknown): boolean {
-  return error instanceof WorkerkitError && error.code === "invalid_argument";
-}
-
-test("otelObserver rejects bad options", () => {
-  assert.throws(() => otelObserver(null as unknown as object), invalidArgument);
+test("otelObserver rejects bad options with invalid_argument", () => {
+  const invalid = (e: unknown) =>
+    e instanceof WorkerkitError && e.code === "invalid_argument";
+  assert.throws(() => otelObserver(null as unknown as object), invalid);
   assert.throws(
     () => otelObserver({ attributes: "slot=blue" as unknown as Attributes }),
-    invalidArgument,
+    invalid,
   );
+  assert.throws(() => otelObserver({ tracerProvider: {} as never }), invalid);
+  assert.throws(() => otelObserver({ meterProvider: {} as never }), invalid);
   assert.throws(
-    () => otelObserver({ tracerProvider: {} as never }),
-    invalidArgument,
-  );
-  assert.throws(
-    () => otelObserver({ meterProvider: {} as never }),
-    invalidArgument,
+    () => otelObserver({ meterprovider: {} } as never),
+    (e) => invalid(e) && /"meterprovider"/.test((e as Error).message),
   );
 });
 

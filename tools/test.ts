@@ -27,6 +27,11 @@
  * `chromium` package; otherwise the phase counts as 1 failed. The path is
  * passed to the tests in `CHROMIUM_PATH`.
  *
+ * When a selected test file's name holds `prometheus`, Prometheus'
+ * `promtool` is found first (`tools/promtool.ts`: `PROMTOOL_PATH`, the
+ * PATH, or unpacked from Debian's `prometheus` package into a cache folder
+ * without installing it) and passed to every runtime in `PROMTOOL_PATH`.
+ *
  * Folders starting with `_` or `.` (e.g. `tests/_support/`) hold no test
  * files.
  *
@@ -34,6 +39,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { delimiter, join, relative } from "node:path";
+import { promtool } from "./promtool.ts";
 import {
   INFRA_ALIAS,
   infraPhases,
@@ -319,7 +325,7 @@ async function run(runtime: Runtime, files: string[]): Promise<Result> {
     );
     return done({ passed: 0, failed: 1 }, "not installed");
   }
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = { ...sharedEnv };
   if (runtime.browser) {
     const found = await chromium();
     if (!found.path) {
@@ -422,6 +428,17 @@ const lists: Array<[string, string[]]> = [
 for (const [what, files] of lists) {
   if (files.length && phases.some((p) => filesOf(p) === files)) {
     console.log(`${files.length} ${what}test file(s): ${files.join(" ")}`);
+  }
+}
+
+/** Environment every runtime gets, e.g. `PROMTOOL_PATH`. */
+const sharedEnv: Record<string, string> = {};
+if (found.runtimes.some((file) => file.includes("prometheus"))) {
+  const tool = await promtool();
+  if (tool.path) {
+    sharedEnv.PROMTOOL_PATH = tool.path;
+  } else {
+    console.error(`promtool: ${tool.problem} (the Prometheus tests will fail)`);
   }
 }
 

@@ -1,10 +1,13 @@
-// Structured logs for a runtime: LogTape prints one JSON line per record to
-// the console, and logObserver turns every runtime event into a record with
-// stable fields (see docs/observability.md). The story: two workers start, a
-// command succeeds, one fails with a secret in its error, one is retried, a
-// worker reports a lost broker, and the runtime shuts down. At the end it
-// checks that the secret appears in no log line, although observers got the
-// original error as the private `cause`.
+// Structured logs for a runtime: logObserver turns every outcome into one
+// LogTape record — a message template such as "{worker} {from} → {to}", stable
+// properties, and a category per runtime and worker (["workerkit", "billing",
+// "payments"]) so one worker can be logged in full while the rest stays at
+// info (see docs/observability.md). The story: two workers start, a command
+// succeeds, one fails with a secret in its error (one error line), one is
+// retried (a warning), one is rejected by its handler (info), a worker reports
+// a lost broker, and the runtime shuts down. At the end it checks that the
+// secret appears in no log line, although observers got the original error as
+// the private `cause`.
 //
 //   deno run -A examples/observability-log/main.ts
 //   node examples/observability-log/main.ts          (Node 22.18+ or 24)
@@ -18,6 +21,7 @@ import {
 } from "@logtape/logtape";
 import {
   attempts,
+  CommandRejection,
   multiObserver,
   OperationalFailure,
   Runtime,
@@ -32,7 +36,7 @@ const printed: string[] = [];
 
 await configure({
   sinks: {
-    console: getConsoleSink({ formatter: jsonLinesFormatter }),
+    console: getConsoleSink(),
     audit: (record) => void printed.push(jsonLinesFormatter(record)),
   },
   loggers: [
@@ -40,6 +44,14 @@ await configure({
       category: ["workerkit"],
       sinks: ["console", "audit"],
       lowestLevel: "info",
+    },
+    // One worker in full: its own sinks replace its parent's (whose level
+    // would filter its debug records out).
+    {
+      category: ["workerkit", "billing", "payments"],
+      sinks: ["console", "audit"],
+      parentSinks: "override",
+      lowestLevel: "debug",
     },
     // LogTape's own diagnostics: only problems.
     {
@@ -79,6 +91,15 @@ runtime.register({
       },
     },
     {
+      name: "refund",
+      handler: () => {
+        throw new CommandRejection({
+          code: "already_refunded",
+          message: "the charge was refunded already",
+        });
+      },
+    },
+    {
       name: "ledger/sync",
       handler: () => {
         if (ledgerCalls++ === 0) throw new Busy("ledger busy");
@@ -101,6 +122,7 @@ await runtime.startAll();
 await runtime.dispatch({ worker: "payments", name: "cache/refresh" });
 await runtime.dispatch({ worker: "payments", name: "charge" }).catch(() => {});
 await runtime.dispatch({ worker: "payments", name: "ledger/sync" });
+await runtime.dispatch({ worker: "payments", name: "refund" }).catch(() => {});
 broker!.worker.reportFailure(
   new OperationalFailure(
     { code: "broker_lost", message: "broker connection lost" },
@@ -111,6 +133,10 @@ await runtime.shutdown({ signal: AbortSignal.timeout(5_000) });
 await reset();
 
 const leaked = printed.some((line) => line.includes(SECRET));
+const chargeErrors =
+  printed.filter((line) =>
+    line.includes('"level":"ERROR"') && line.includes('"command":"charge"')
+  ).length;
 const observed = causes.some((c) =>
   c instanceof Error && c.message.includes(SECRET)
 );
@@ -118,4 +144,6 @@ console.log(
   `\n${printed.length} JSON lines; secret in a log line: ${leaked}; ` +
     `secret in a private cause seen by an observer: ${observed}`,
 );
-if (leaked || !observed) throw new Error("unexpected: check the log observer");
+if (leaked || !observed || chargeErrors !== 1) {
+  throw new Error("unexpected: check the log observer");
+}

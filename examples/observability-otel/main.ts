@@ -3,10 +3,13 @@
 // meter provider shuts down; otelObserver() reports to the global providers.
 // A command handler starts a span of its own, which nests inside the
 // `workerkit.command cache/refresh` span because the handler runs in its
-// context. A failing command's span is ERROR with the public code only. At the
-// end it checks that the secret in the handler's error appears in no span or
-// metric. In production swap the console exporters for OTLP ones (see
-// docs/observability.md).
+// context; a checker's span nests inside its `workerkit.check` span. The same
+// instruments are scraped in the Prometheus text format through
+// metricsRouter() (`@opentelemetry/exporter-prometheus`). A failing
+// command's span is ERROR with the public code and error.type only. At the
+// end it checks that the secret in the handler's error appears in no span,
+// metric or scrape. In production swap the console exporters for OTLP ones
+// (see docs/observability.md).
 //
 //   deno run -A examples/observability-otel/main.ts
 //   node examples/observability-otel/main.ts          (Node 22.18+ or 24)
@@ -26,7 +29,9 @@ import {
   MeterProvider,
   PeriodicExportingMetricReader,
 } from "@opentelemetry/sdk-metrics";
-import { Runtime } from "../../mod.ts";
+import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
+import { checkLoop, Runtime } from "../../mod.ts";
+import { metricsRouter } from "../../src/hono/mod.ts";
 import { otelObserver } from "../../src/otel/mod.ts";
 
 const SECRET = "sk_live_51Hx-example-secret";
@@ -43,6 +48,9 @@ const tracerProvider = new BasicTracerProvider({
 const metricsSeen = new InMemoryMetricExporter(
   AggregationTemporality.CUMULATIVE,
 );
+// Prometheus scrapes the same instruments: no server of its own, collected
+// on each request to the route (served here by metricsRouter()).
+const prometheus = new PrometheusExporter({ preventServerStart: true });
 const meterProvider = new MeterProvider({
   readers: [
     new PeriodicExportingMetricReader({
@@ -53,6 +61,7 @@ const meterProvider = new MeterProvider({
       exporter: metricsSeen,
       exportIntervalMillis: 60_000,
     }),
+    prometheus,
   ],
 });
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -89,13 +98,40 @@ runtime.register({
   ],
 });
 
-await runtime.startAll();
+// A check loop: the checker's own span nests under its workerkit.check span.
+let checked = false;
+runtime.register({
+  name: "health",
+  worker: checkLoop({
+    name: "database",
+    check: () =>
+      Promise.resolve(tracer.startActiveSpan("db.ping", (span) => {
+        span.end();
+        checked = true;
+        return { ready: true };
+      })),
+  }, { interval: 60_000 }),
+});
+// Registered, never started: the worker count says so.
+runtime.register({ name: "backfill", worker: { start() {}, stop() {} } });
+
+await runtime.start("prices");
+await runtime.start("health");
+while (!checked) await new Promise((resolve) => setTimeout(resolve, 1));
 // A caller's span: the command spans become its children.
 await tracer.startActiveSpan("nightly-job", async (job) => {
   await runtime.dispatch({ worker: "prices", name: "cache/refresh" });
   await runtime.dispatch({ worker: "prices", name: "charge" }).catch(() => {});
   job.end();
 });
+const scrape = await (await metricsRouter(prometheus).request("/metrics"))
+  .text();
+console.log("\nGET /metrics (excerpt):");
+for (const line of scrape.split("\n")) {
+  if (/^workerkit_(worker_count|command_dispatches_total)\{/.test(line)) {
+    console.log(`  ${line.replace(/,otel_scope_[a-z]+="[^"]*"/g, "")}`);
+  }
+}
 await runtime.shutdown({ signal: AbortSignal.timeout(5_000) });
 
 // ── Flush and stop the SDK (a service does this on SIGTERM) ─────────────
@@ -116,7 +152,8 @@ const metricCount = new Set(
     r.scopeMetrics.flatMap((s) => s.metrics.map((m) => m.descriptor.name))
   ),
 ).size;
-const leaked = exported.includes(SECRET) || exportedMetrics.includes(SECRET);
+const leaked = exported.includes(SECRET) || exportedMetrics.includes(SECRET) ||
+  scrape.includes(SECRET);
 console.log(
   `\n${spanCount} spans, ${metricCount} metrics; secret in telemetry: ${leaked}`,
 );

@@ -29,5 +29,7 @@
  */
 
 export { opsRouter } from "./ops_router.ts";
+export { metricsRouter } from "./metrics_route.ts";
+export type { PrometheusExporterLike } from "./metrics_route.ts";
 export type { OpsAuthPredicate, OpsRouterOptions } from "./options.ts";
 export type { OpsErrorBody } from "./respond.ts";

@@ -12,6 +12,7 @@ import {
   requestFailure,
 } from "./error_mapping.ts";
 import { lifecyclePaths, mountLifecycle } from "./lifecycle_routes.ts";
+import { mountMetrics } from "./metrics_route.ts";
 import { answerTimeout, operationDeadline } from "./operation_deadline.ts";
 import {
   type OpsRouterOptions,
@@ -43,6 +44,7 @@ const PAYLOAD_TOO_LARGE = requestFailure(
  * | `POST {prefix}/workers/{start,drain,stop}` | `lifecycle: true` | body `{ worker }` → 200 `{ worker: WorkerSnapshot }` |
  * | `POST {prefix}/runtime/{start,drain,stop}` | `lifecycle: true` | empty body or `{}`, declared `application/json` → 200 `{ runtime: RuntimeStatus }` |
  * | `GET {prefix}` | `dashboard: true`, no auth | the live ops page: an HTML shell with no data, strict CSP |
+ * | `GET /metrics` | `metrics: exporter` | Prometheus text format from the OpenTelemetry instruments (`@opentelemetry/exporter-prometheus`) |
  * | `GET {prefix}/events` | `dashboard: true` | Server-Sent Events: `snapshot`, then the runtime's events (public fields), `: ping` heartbeats; 429 `too_many_streams` past `maxEventStreams` |
  *
  * Every answer on these paths is JSON with `Cache-Control: no-store`,
@@ -93,8 +95,9 @@ const PAYLOAD_TOO_LARGE = requestFailure(
  * are given, an option is unknown (the message names it) or has the wrong
  * type, `prefix` is not a path like `/admin`, `bodyLimit` or
  * `maxEventStreams` is not a whole number >= 1, `timeout` or
- * `lifecycleTimeout` is not a number of ms in (0, 2^31 − 1] or
- * `heartbeatInterval` not one in [1, 2^31 − 1].
+ * `lifecycleTimeout` is not a number of ms in (0, 2^31 − 1],
+ * `heartbeatInterval` not one in [1, 2^31 − 1], or `metrics` is not a
+ * `PrometheusExporter` or is given without auth.
  *
  * @example Probes and a bearer-protected admin API on a runtime
  * ```ts
@@ -183,6 +186,12 @@ export function opsRouter(options: OpsRouterOptions): Hono {
   if (settings.commands) mountCommands(app, settings, runtime!);
   if (settings.lifecycle) mountLifecycle(app, settings, runtime!);
   if (settings.dashboard) mountEventStream(app, settings, runtime!);
+  if (settings.metrics) {
+    // At the root, where scrapers look (like `/livez`), but behind auth
+    // like the prefix: the router's `auth` decides who may scrape.
+    if (guard !== undefined) app.use("/metrics", guard);
+    mountMetrics(app, "/metrics", settings.metrics);
+  }
 
   // Last: JSON 405 / 404 for whatever no route above took.
   mountFallback(app, settings);

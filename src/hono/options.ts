@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { OpsRegistry, Runtime, WorkerkitError } from "../../mod.ts";
+import { checkExporter, type PrometheusExporterLike } from "./metrics_route.ts";
 
 /**
  * Decides whether a request may use the admin routes: `true` lets it
@@ -99,6 +100,17 @@ export interface OpsRouterOptions {
    * @default {false}
    */
   dashboard?: boolean;
+  /**
+   * Enables `GET /metrics` (at the root, like `/livez`, behind `auth`): the Prometheus text format, collected
+   * on each scrape from a `PrometheusExporter`
+   * (`@opentelemetry/exporter-prometheus`, made with `preventServerStart:
+   * true` and registered as a reader of the `MeterProvider` that
+   * `otelObserver` reports to). Behind auth like every route under
+   * `prefix`, so it needs auth (or `unsafeAllowUnauthenticated: true`); to
+   * expose metrics without auth, serve {@linkcode metricsRouter} on an
+   * internal port instead.
+   */
+  metrics?: PrometheusExporterLike;
   /**
    * The most dashboard event streams open at once; one more answers 429
    * `too_many_streams`.
@@ -228,6 +240,7 @@ export interface RouterSettings {
   commands: boolean;
   lifecycle: boolean;
   dashboard: boolean;
+  metrics: PrometheusExporterLike | undefined;
   maxEventStreams: number;
   heartbeatInterval: number;
   eventHistory: number;
@@ -251,6 +264,7 @@ const KNOWN = new Set([
   "commands",
   "lifecycle",
   "dashboard",
+  "metrics",
   "maxEventStreams",
   "heartbeatInterval",
   "eventHistory",
@@ -326,6 +340,16 @@ export function routerSettings(options: OpsRouterOptions): RouterSettings {
         "(or unsafeAllowUnauthenticated: true)",
     );
   }
+  const { metrics } = options;
+  if (metrics !== undefined) {
+    checkExporter(metrics);
+    if (auth === undefined && authMiddleware === undefined && !unsafe) {
+      throw invalid(
+        "metrics needs auth or authMiddleware (or unsafeAllowUnauthenticated: " +
+          "true); metricsRouter() serves them without auth on an internal port",
+      );
+    }
+  }
   return {
     runtime,
     registry,
@@ -335,6 +359,7 @@ export function routerSettings(options: OpsRouterOptions): RouterSettings {
     commands,
     lifecycle,
     dashboard,
+    metrics,
     maxEventStreams: checkMaxEventStreams(options.maxEventStreams),
     heartbeatInterval: checkHeartbeat(options.heartbeatInterval),
     ...checkDashboard(options),

@@ -1,63 +1,98 @@
 import {
   type Attributes,
+  type BatchObservableCallback,
+  type BatchObservableResult,
   type Counter,
+  createNoopMeter,
   type Histogram,
   type Meter,
   type MeterProvider,
   metrics,
-  type UpDownCounter,
+  type ObservableUpDownCounter,
 } from "@opentelemetry/api";
 import type {
   CheckEndEvent,
   CommandEndEvent,
   FailureEvent,
-  TransitionEvent,
+  Runtime,
 } from "../../mod.ts";
-import { ATTR, DURATION_BUCKETS, METRIC, SCOPE } from "./_names.ts";
+import { type CommandOutcome, commandOutcome } from "./_outcome.ts";
+import {
+  ATTR,
+  DURATION_BUCKETS,
+  METRIC,
+  SCOPE,
+  STATES,
+  VERSION,
+} from "./_names.ts";
 
 interface InstrumentSet {
   provider: MeterProvider;
+  /** The API's no-op meter: nothing is recorded, so nothing is built. */
+  noop: boolean;
+  meter: Meter;
   dispatches: Counter;
   commandDuration: Histogram;
   checkExecutions: Counter;
   checkDuration: Histogram;
   failures: Counter;
-  workers: UpDownCounter;
-}
-
-/** `"rejected"` for an admission refusal (no attempt made). */
-export function commandOutcome(
-  e: CommandEndEvent,
-): "ok" | "error" | "rejected" {
-  if (e.ok) return "ok";
-  return e.attempts === 0 ? "rejected" : "error";
+  workerCount: ObservableUpDownCounter;
+  workersDeprecated: ObservableUpDownCounter;
+  observeWorkers: BatchObservableCallback;
 }
 
 /**
  * The observer's metric instruments. Every data point carries bounded
  * attributes only: runtime, worker, command, check, outcome, code, kind,
- * state — never a dispatch id, a payload or error text.
+ * state and `error.type` (a public code) — never a dispatch id, a payload
+ * or error text.
  *
  * Without a fixed provider, the global one is looked up at each record (an
  * identity check), so an observer made before the SDK is registered starts
- * recording once it is; the worker counts are replayed into the new
- * provider's instruments.
+ * recording once it is. The worker count is asynchronous: it reads the
+ * attached runtimes' `workers()` when the SDK collects, so it always equals
+ * their per-state counts (registered-but-never-started workers included,
+ * unregistered ones gone).
  */
 export class Instruments {
   readonly #fixed: MeterProvider | undefined;
   readonly #statics: Attributes;
   #set: InstrumentSet | undefined;
-  /** The last state of each worker seen in a transition, by qualified name. */
-  readonly #states = new Map<string, { runtime: string; state: string }>();
+  /** Runtimes this observer was attached to; a dropped runtime is dropped. */
+  readonly #runtimes = new Set<WeakRef<Runtime>>();
+
+  /** Follows a dispatch that has no span worth ending: metrics only. */
+  readonly commandsOnly: { end(e: CommandEndEvent): void } = {
+    end: (e) => this.command(e, commandOutcome(e)),
+  };
+  /** Follows a check run that has no span worth ending: metrics only. */
+  readonly checksOnly: { end(e: CheckEndEvent): void } = {
+    end: (e) => this.check(e),
+  };
 
   constructor(provider: MeterProvider | undefined, statics: Attributes) {
     this.#fixed = provider;
     this.#statics = statics;
   }
 
-  command(e: CommandEndEvent): void {
+  /** Counts `runtime`'s workers from now on. */
+  attach(runtime: Runtime): void {
+    this.#runtimes.add(new WeakRef(runtime));
+    this.#current();
+  }
+
+  /**
+   * Registers the worker count with the current provider if it changed (a
+   * global SDK set after the observer was made): transitions call it, so
+   * the count appears even before any dispatch is recorded.
+   */
+  follow(): void {
+    this.#current();
+  }
+
+  command(e: CommandEndEvent, outcome: CommandOutcome): void {
     const set = this.#current();
-    const outcome = commandOutcome(e);
+    if (set.noop) return;
     const attributes: Attributes = {
       ...this.#statics,
       [ATTR.runtime]: e.runtime,
@@ -67,8 +102,13 @@ export class Instruments {
     };
     // Refusals take no time; their 0 s would only skew the latency histogram.
     // The SDK may keep an attributes object it was given: never mutate one.
-    if (outcome !== "rejected") {
-      set.commandDuration.record(seconds(e.durationMs), attributes);
+    if (outcome !== "rejected" || e.attempts > 0) {
+      set.commandDuration.record(
+        seconds(e.durationMs),
+        e.code === undefined
+          ? attributes
+          : { ...attributes, [ATTR.errorType]: e.code },
+      );
     }
     set.dispatches.add(
       1,
@@ -80,6 +120,7 @@ export class Instruments {
 
   check(e: CheckEndEvent): void {
     const set = this.#current();
+    if (set.noop) return;
     const attributes: Attributes = {
       ...this.#statics,
       [ATTR.runtime]: e.runtime,
@@ -87,7 +128,12 @@ export class Instruments {
       [ATTR.check]: e.check,
       [ATTR.outcome]: e.outcome,
     };
-    set.checkDuration.record(seconds(e.durationMs), attributes);
+    set.checkDuration.record(
+      seconds(e.durationMs),
+      e.code === undefined
+        ? attributes
+        : { ...attributes, [ATTR.errorType]: e.code },
+    );
     set.checkExecutions.add(
       1,
       e.code === undefined
@@ -97,52 +143,80 @@ export class Instruments {
   }
 
   failure(e: FailureEvent): void {
+    const set = this.#current();
+    if (set.noop) return;
     const attributes: Attributes = {
       ...this.#statics,
       [ATTR.runtime]: e.runtime,
       [ATTR.worker]: e.worker,
       [ATTR.kind]: e.kind,
       [ATTR.code]: e.code,
+      [ATTR.errorType]: e.code,
     };
     if (e.command !== undefined) attributes[ATTR.command] = e.command;
-    this.#current().failures.add(1, attributes);
+    set.failures.add(1, attributes);
   }
 
-  /** Moves a worker between the per-state counts; runtime transitions are not counted. */
-  transition(e: TransitionEvent): void {
-    const worker = e.worker;
-    if (worker === undefined) return;
-    const set = this.#current();
-    const previous = this.#states.get(worker);
-    // A worker seen for the first time was never counted in its `from` state.
-    if (previous !== undefined) {
-      set.workers.add(-1, this.#stateAttributes(e.runtime, previous.state));
+  /** The per-state counts of every attached runtime, zeros included. */
+  #observe(result: BatchObservableResult, set: InstrumentSet): void {
+    for (const ref of this.#runtimes) {
+      const runtime = ref.deref();
+      if (runtime === undefined) {
+        this.#runtimes.delete(ref);
+        continue;
+      }
+      const counts = new Map<string, number>(STATES.map((s) => [s, 0]));
+      for (const worker of runtime.workers()) {
+        const state = worker.status.state;
+        counts.set(state, (counts.get(state) ?? 0) + 1);
+      }
+      for (const [state, count] of counts) {
+        const attributes: Attributes = {
+          ...this.#statics,
+          [ATTR.runtime]: runtime.name,
+          [ATTR.state]: state,
+        };
+        result.observe(set.workerCount, count, attributes);
+        result.observe(set.workersDeprecated, count, attributes);
+      }
     }
-    set.workers.add(1, this.#stateAttributes(e.runtime, e.to));
-    this.#states.set(worker, { runtime: e.runtime, state: e.to });
-  }
-
-  #stateAttributes(runtime: string, state: string): Attributes {
-    return { ...this.#statics, [ATTR.runtime]: runtime, [ATTR.state]: state };
   }
 
   #current(): InstrumentSet {
     const provider = this.#fixed ?? metrics.getMeterProvider();
     const set = this.#set;
     if (set !== undefined && set.provider === provider) return set;
-    const fresh = create(provider);
+    // The old provider must stop asking this observer for worker counts.
+    if (set !== undefined) release(set);
+    const fresh = create(provider, (result) => this.#observe(result, fresh));
     this.#set = fresh;
-    for (const { runtime, state } of this.#states.values()) {
-      fresh.workers.add(1, this.#stateAttributes(runtime, state));
-    }
     return fresh;
   }
 }
 
-function create(provider: MeterProvider): InstrumentSet {
-  const meter: Meter = provider.getMeter(SCOPE);
+function create(
+  provider: MeterProvider,
+  observeWorkers: (result: BatchObservableResult) => void,
+): InstrumentSet {
+  const meter: Meter = provider.getMeter(SCOPE, VERSION);
+  const workerCount = meter.createObservableUpDownCounter(METRIC.workerCount, {
+    description: "Workers in each lifecycle state, as status() counts them.",
+    unit: "{worker}",
+  });
+  const workersDeprecated = meter.createObservableUpDownCounter(
+    METRIC.workersDeprecated,
+    {
+      description: "Deprecated: use workerkit.worker.count (same values).",
+      unit: "{worker}",
+    },
+  );
+  const batch: BatchObservableCallback = (result) => observeWorkers(result);
+  const observables = [workerCount, workersDeprecated];
+  meter.addBatchObservableCallback(batch, observables);
   return {
     provider,
+    noop: meter === createNoopMeter(),
+    meter,
     dispatches: meter.createCounter(METRIC.dispatches, {
       description: "Command dispatches of registered commands, by outcome.",
       unit: "{dispatch}",
@@ -165,11 +239,21 @@ function create(provider: MeterProvider): InstrumentSet {
       description: "Failures, by kind and public code.",
       unit: "{failure}",
     }),
-    workers: meter.createUpDownCounter(METRIC.workers, {
-      description: "Workers in each lifecycle state, as seen in transitions.",
-      unit: "{worker}",
-    }),
+    workerCount,
+    workersDeprecated,
+    observeWorkers: batch,
   };
+}
+
+function release(set: InstrumentSet): void {
+  try {
+    set.meter.removeBatchObservableCallback(set.observeWorkers, [
+      set.workerCount,
+      set.workersDeprecated,
+    ]);
+  } catch {
+    // A provider that cannot remove it only reads stale counts.
+  }
 }
 
 function seconds(ms: number): number {

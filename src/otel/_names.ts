@@ -1,6 +1,13 @@
 /** The instrumentation scope name of tracers and meters. */
 export const SCOPE = "@workerkit/core";
 
+/**
+ * The instrumentation scope version: the package's version. Kept equal to
+ * `deno.json`'s `version` by a test (JSON imports are not web-standard
+ * everywhere, so it is not read at run time).
+ */
+export const VERSION = "0.1.0";
+
 /** Attribute keys, on spans and (bounded ones only) on metric points. */
 export const ATTR = {
   runtime: "workerkit.runtime",
@@ -18,6 +25,8 @@ export const ATTR = {
   to: "workerkit.to",
   reason: "workerkit.reason",
   ready: "workerkit.ready",
+  /** The semantic conventions' `error.type`: the public code of a failure. */
+  errorType: "error.type",
 } as const;
 
 /** Metric instrument names. */
@@ -27,7 +36,9 @@ export const METRIC = {
   checkExecutions: "workerkit.check.executions",
   checkDuration: "workerkit.check.duration",
   failures: "workerkit.failures",
-  workers: "workerkit.workers",
+  workerCount: "workerkit.worker.count",
+  /** Deprecated name of `workerkit.worker.count`, kept for one release. */
+  workersDeprecated: "workerkit.workers",
 } as const;
 
 /** Span names and span event names. */
@@ -39,6 +50,17 @@ export const SPAN = {
   readiness: "workerkit.readiness",
   failure: "workerkit.failure",
 } as const;
+
+/** Every lifecycle state, so the worker count reports zeros too. */
+export const STATES = [
+  "registered",
+  "starting",
+  "running",
+  "draining",
+  "stopping",
+  "stopped",
+  "failed",
+] as const;
 
 /**
  * Histogram buckets in seconds: in-process commands are often far below a

@@ -2,32 +2,34 @@ import {
   type Attributes,
   type Context,
   context,
+  INVALID_SPAN_CONTEXT,
+  isSpanContextValid,
   type MeterProvider,
+  ProxyTracerProvider,
   ROOT_CONTEXT,
+  type Span,
   SpanKind,
   SpanStatusCode,
   trace,
   type Tracer,
 } from "@opentelemetry/api";
-import type {
-  CheckEndEvent,
-  CheckObservation,
-  CheckStartEvent,
-  CommandEndEvent,
-  CommandObservation,
-  CommandStartEvent,
-  FailureEvent,
-  Observer,
-  ReadinessEvent,
-  TransitionEvent,
-} from "../../mod.ts";
 import {
-  publicEvent,
-  type RuntimeEventMap,
+  type CheckEndEvent,
+  type CheckObservation,
+  type CheckStartEvent,
+  type CommandEndEvent,
+  type CommandObservation,
+  type CommandStartEvent,
+  type FailureEvent,
+  type Observer,
+  type ReadinessEvent,
+  type Runtime,
+  type TransitionEvent,
   WorkerkitError,
 } from "../../mod.ts";
-import { commandOutcome, Instruments } from "./_instruments.ts";
-import { ATTR, SCOPE, SPAN } from "./_names.ts";
+import { commandOutcome } from "./_outcome.ts";
+import { Instruments } from "./_instruments.ts";
+import { ATTR, SCOPE, SPAN, VERSION } from "./_names.ts";
 
 /**
  * What {@linkcode otelObserver} needs of an OpenTelemetry `TracerProvider`:
@@ -45,7 +47,7 @@ import { ATTR, SCOPE, SPAN } from "./_names.ts";
  */
 export interface TracerProviderLike {
   /** Returns the tracer for an instrumentation scope (a `Tracer`). */
-  getTracer(name: string): unknown;
+  getTracer(name: string, version?: string): unknown;
 }
 
 /**
@@ -63,7 +65,7 @@ export interface TracerProviderLike {
  */
 export interface MeterProviderLike {
   /** Returns the meter for an instrumentation scope (a `Meter`). */
-  getMeter(name: string): unknown;
+  getMeter(name: string, version?: string): unknown;
 }
 
 /**
@@ -143,46 +145,64 @@ export interface OtelObserverOptions {
   attributes?: OtelAttributes;
 }
 
+const OPTIONS: ReadonlySet<string> = new Set([
+  "tracerProvider",
+  "meterProvider",
+  "attributes",
+]);
+
 /**
  * An {@linkcode Observer} that reports a runtime to OpenTelemetry through
- * `@opentelemetry/api` alone (bring any SDK and exporter).
+ * `@opentelemetry/api` alone (bring any SDK and exporter). Tracers and
+ * meters are those of the instrumentation scope `@workerkit/core` with the
+ * package's version.
  *
  * Spans (kind `INTERNAL`):
  * - `workerkit.command <name>` for each dispatch of a registered command,
  *   from admission to the caller's answer, child of the context active at
- *   `dispatch()`. The handler runs inside the span's context, so spans it
- *   starts are its children. Attributes `workerkit.runtime`,
- *   `workerkit.worker`, `workerkit.command`, `workerkit.dispatch_id`,
- *   `workerkit.attempts`, `workerkit.outcome` (`ok`, `error`, `rejected`),
- *   and on failure `workerkit.code` with status `ERROR` and the public
- *   message. Each retry adds a `workerkit.retry` event.
+ *   `dispatch()` — so a dispatch made while handling an HTTP request that
+ *   an OpenTelemetry middleware traces (e.g. `@hono/otel` with a W3C
+ *   propagator and an `traceparent` header) continues the caller's trace.
+ *   The handler runs inside the span's context, so spans it starts are its
+ *   children. Attributes `workerkit.runtime`, `workerkit.worker`,
+ *   `workerkit.command`, `workerkit.dispatch_id`, `workerkit.attempts`,
+ *   `workerkit.outcome` (`ok`, `error`, `rejected`), and on failure
+ *   `workerkit.code` and `error.type` (the public code) with status `ERROR`
+ *   and the public message. Each retry adds a `workerkit.retry` event.
  * - `workerkit.check` for each check run, a root span (check loops run in
- *   the background; the context they were started in is not a parent), with
- *   `workerkit.check`, `workerkit.outcome` and, on error or timeout,
- *   `workerkit.code` and status `ERROR`.
+ *   the background; the context they were started in is not a parent),
+ *   with `workerkit.check`, `workerkit.outcome` and, on error or timeout,
+ *   `workerkit.code`, `error.type` and status `ERROR`. The checker runs
+ *   inside the span's context, so its own spans are children.
  * - Transitions, readiness changes and non-command failures become events
  *   (`workerkit.transition`, `workerkit.readiness`, `workerkit.failure`) on
  *   the active span when there is a recording one, e.g. an application's
  *   startup span or a handler's command span; otherwise they are skipped.
  *
  * Metrics (bounded attributes only: runtime, worker, command, check,
- * outcome, code, kind, state — never a dispatch id, payload or error text):
- * `workerkit.command.dispatches` (counter), `workerkit.command.duration`
- * (histogram, s; refusals not recorded), `workerkit.check.executions`
- * (counter), `workerkit.check.duration` (histogram, s), `workerkit.failures`
- * (counter by kind and code), `workerkit.workers` (up-down counter by
- * state, kept from worker transitions: a worker that never transitioned is
- * not counted, and an unregistered one stays in its last state).
+ * outcome, code, kind, state, `error.type` — never a dispatch id, payload
+ * or error text): `workerkit.command.dispatches` (counter),
+ * `workerkit.command.duration` (histogram, s, `error.type` on failures;
+ * admission refusals not recorded), `workerkit.check.executions`
+ * (counter), `workerkit.check.duration` (histogram, s, `error.type` on
+ * error and timeout), `workerkit.failures` (counter by kind and code),
+ * `workerkit.worker.count` (asynchronous up-down counter by state, read
+ * from the runtime's `workers()` at collection, so it equals `status()`'s
+ * per-state counts; `workerkit.workers` is its deprecated former name,
+ * kept for one release).
  *
  * The private `cause` of a failure is never recorded — no
  * `span.recordException(cause)`, whose message and stack would publish
  * arbitrary error text; spans carry the public code and message only.
+ * Without an SDK (the API's no-op providers) nothing is built: a no-op
+ * span gets no attributes set and no context, no metric point is made.
  *
  * @param options Providers (global ones by default) and static attributes.
  * @returns An observer to pass as the runtime's `observer` (or to
  * `multiObserver`).
- * @throws {WorkerkitError} `invalid_argument` if `options` or `attributes` is
- * not an object, or a provider lacks its `getTracer` / `getMeter` method.
+ * @throws {WorkerkitError} `invalid_argument` if `options` or `attributes`
+ * is not an object, a provider lacks its `getTracer` / `getMeter` method,
+ * or an option is unknown.
  *
  * @example Tracing and metering a runtime with the global providers
  * ```ts
@@ -201,55 +221,35 @@ export interface OtelObserverOptions {
  * ```
  */
 export function otelObserver(options: OtelObserverOptions = {}): Observer {
-  if (options === null || typeof options !== "object") {
-    throw new WorkerkitError(
-      "invalid_argument",
-      "otelObserver() options must be an object",
-    );
-  }
-  const statics = options.attributes ?? {};
-  if (statics === null || typeof statics !== "object") {
-    throw new WorkerkitError(
-      "invalid_argument",
-      "attributes must be an object",
-    );
-  }
-  if (
-    options.tracerProvider !== undefined &&
-    typeof options.tracerProvider?.getTracer !== "function"
-  ) {
-    throw new WorkerkitError(
-      "invalid_argument",
-      "tracerProvider must have a getTracer() method",
-    );
-  }
-  if (
-    options.meterProvider !== undefined &&
-    typeof options.meterProvider?.getMeter !== "function"
-  ) {
-    throw new WorkerkitError(
-      "invalid_argument",
-      "meterProvider must have a getMeter() method",
-    );
-  }
-  const fixed = { ...statics } as Attributes;
+  const fixed = checkOptions(options);
   const tracerProvider = options.tracerProvider ?? trace.getTracerProvider();
-  const tracer = tracerProvider.getTracer(SCOPE) as Tracer;
+  const tracer = tracerProvider.getTracer(SCOPE, VERSION) as Tracer;
+  const tracing = tracingTest(tracerProvider);
   const instruments = new Instruments(
     options.meterProvider as MeterProvider | undefined,
     fixed,
   );
 
   return {
+    attach(runtime: Runtime): void {
+      instruments.attach(runtime);
+    },
     transition(e: TransitionEvent): void {
-      instruments.transition(e);
-      annotate(SPAN.transition, transitionAttributes(e));
+      instruments.follow();
+      const span = activeRecording();
+      if (span !== undefined) {
+        span.addEvent(SPAN.transition, transitionAttributes(e));
+      }
     },
     readiness(e: ReadinessEvent): void {
-      annotate(
-        SPAN.readiness,
-        publicAttributes("readiness", e, ["runtime", "ready", "worker"]),
-      );
+      const span = activeRecording();
+      if (span === undefined) return;
+      const attributes: Attributes = {
+        [ATTR.runtime]: e.runtime,
+        [ATTR.ready]: e.ready,
+      };
+      if (e.worker !== undefined) attributes[ATTR.worker] = e.worker;
+      span.addEvent(SPAN.readiness, attributes);
     },
     failure(e: FailureEvent): void {
       instruments.failure(e);
@@ -257,24 +257,68 @@ export function otelObserver(options: OtelObserverOptions = {}): Observer {
       // the command span's: the command span records it (status, code,
       // attempts) and the failures counter counts it.
       if (e.kind === "command") return;
-      annotate(
-        SPAN.failure,
-        publicAttributes("failure", e, [
-          "runtime",
-          "worker",
-          "kind",
-          "code",
-          "attempt",
-        ]),
-      );
+      const span = activeRecording();
+      if (span === undefined) return;
+      const attributes: Attributes = {
+        [ATTR.runtime]: e.runtime,
+        [ATTR.worker]: e.worker,
+        [ATTR.kind]: e.kind,
+        [ATTR.code]: e.code,
+      };
+      if (e.attempt !== undefined) attributes[ATTR.attempt] = e.attempt;
+      span.addEvent(SPAN.failure, attributes);
     },
     commandStart(e: CommandStartEvent): CommandObservation {
+      if (!tracing()) return instruments.commandsOnly;
       return followCommand(tracer, instruments, fixed, e);
     },
     checkStart(e: CheckStartEvent): CheckObservation {
+      if (!tracing()) return instruments.checksOnly;
       return followCheck(tracer, instruments, fixed, e);
     },
   };
+}
+
+/** The API's own no-op provider, which a proxy delegates to until an SDK is set. */
+const NOOP_TRACER_PROVIDER: unknown = new ProxyTracerProvider().getDelegate();
+
+/**
+ * Whether spans may be recorded: false only while the provider is the API's
+ * proxy with no SDK behind it (its spans would record nothing, and the
+ * context they would carry is the caller's, which stays active anyway).
+ * Asked at each dispatch, so an SDK registered later is used at once.
+ */
+function tracingTest(provider: TracerProviderLike): () => boolean {
+  if (!(provider instanceof ProxyTracerProvider)) return () => true;
+  return () => provider.getDelegate() !== NOOP_TRACER_PROVIDER;
+}
+
+function checkOptions(options: OtelObserverOptions): Attributes {
+  if (options === null || typeof options !== "object") {
+    throw invalid("otelObserver() options must be an object");
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTIONS.has(key)) {
+      throw invalid(`otelObserver() has no option ${JSON.stringify(key)}`);
+    }
+  }
+  const statics = options.attributes ?? {};
+  if (statics === null || typeof statics !== "object") {
+    throw invalid("attributes must be an object");
+  }
+  if (
+    options.tracerProvider !== undefined &&
+    typeof options.tracerProvider?.getTracer !== "function"
+  ) {
+    throw invalid("tracerProvider must have a getTracer() method");
+  }
+  if (
+    options.meterProvider !== undefined &&
+    typeof options.meterProvider?.getMeter !== "function"
+  ) {
+    throw invalid("meterProvider must have a getMeter() method");
+  }
+  return { ...statics } as Attributes;
 }
 
 function followCommand(
@@ -283,40 +327,42 @@ function followCommand(
   fixed: Attributes,
   e: CommandStartEvent,
 ): CommandObservation {
-  const span = tracer.startSpan(`${SPAN.command} ${e.command}`, {
+  const span = tracer.startSpan(spanName(e.command), {
     kind: SpanKind.INTERNAL,
     attributes: {
       ...fixed,
-      ...publicAttributes("commandstart", e, [
-        "runtime",
-        "worker",
-        "command",
-        "dispatchId",
-      ]),
+      [ATTR.runtime]: e.runtime,
+      [ATTR.worker]: e.worker,
+      [ATTR.command]: e.command,
+      [ATTR.dispatchId]: e.dispatchId,
     },
   });
-  let inside: Context | undefined;
-  let attempts = 0;
-  return {
-    wrap<T>(fn: () => T): T {
-      attempts++;
-      if (attempts > 1 && span.isRecording()) {
-        span.addEvent(SPAN.retry, { [ATTR.attempt]: attempts });
-      }
-      inside ??= trace.setSpan(context.active(), span);
-      return context.with(inside, fn);
-    },
+  // A span with nothing to record or propagate (the API's no-op span) is
+  // simply dropped: the shared observation only counts the dispatch.
+  if (!carriesContext(span)) return instruments.commandsOnly;
+  const observation: CommandObservation = {
     end(end: CommandEndEvent): void {
-      span.setAttribute(ATTR.attempts, end.attempts);
-      span.setAttribute(ATTR.outcome, commandOutcome(end));
-      if (!end.ok) {
-        if (end.code !== undefined) span.setAttribute(ATTR.code, end.code);
-        span.setStatus(errorStatus(end.message));
+      const outcome = commandOutcome(end);
+      if (span.isRecording()) {
+        span.setAttribute(ATTR.attempts, end.attempts);
+        span.setAttribute(ATTR.outcome, outcome);
+        if (!end.ok) fail(span, end.code, end.message);
       }
       span.end();
-      instruments.command(end);
+      instruments.command(end, outcome);
     },
   };
+  let inside: Context | undefined;
+  let attempts = 0;
+  observation.wrap = <T>(fn: () => T): T => {
+    attempts++;
+    if (attempts > 1 && span.isRecording()) {
+      span.addEvent(SPAN.retry, { [ATTR.attempt]: attempts });
+    }
+    inside ??= trace.setSpan(context.active(), span);
+    return context.with(inside, fn);
+  };
+  return observation;
 }
 
 function followCheck(
@@ -332,64 +378,89 @@ function followCheck(
     kind: SpanKind.INTERNAL,
     attributes: {
       ...fixed,
-      ...publicAttributes("checkstart", e, ["runtime", "worker", "check"]),
+      [ATTR.runtime]: e.runtime,
+      [ATTR.worker]: e.worker,
+      [ATTR.check]: e.check,
     },
   }, ROOT_CONTEXT);
-  return {
+  if (!carriesContext(span)) return instruments.checksOnly;
+  const observation: CheckObservation = {
     end(end: CheckEndEvent): void {
-      span.setAttribute(ATTR.outcome, end.outcome);
-      if (end.outcome === "error" || end.outcome === "timeout") {
-        if (end.code !== undefined) span.setAttribute(ATTR.code, end.code);
-        span.setStatus(errorStatus(end.message));
+      if (span.isRecording()) {
+        span.setAttribute(ATTR.outcome, end.outcome);
+        if (end.outcome === "error" || end.outcome === "timeout") {
+          fail(span, end.code, end.message);
+        }
       }
       span.end();
       instruments.check(end);
     },
   };
+  const inside = trace.setSpan(ROOT_CONTEXT, span);
+  observation.wrap = <T>(fn: () => T): T => context.with(inside, fn);
+  return observation;
 }
 
-/** `ERROR` with the public message (fixed or explicitly public text only). */
-function errorStatus(
-  message: string | undefined,
-): { code: SpanStatusCode; message?: string } {
-  return message === undefined
-    ? { code: SpanStatusCode.ERROR }
-    : { code: SpanStatusCode.ERROR, message };
-}
+const SPAN_NAMES = new Map<string, string>();
 
-function transitionAttributes(e: TransitionEvent): Attributes {
-  return publicAttributes("transition", e, [
-    "runtime",
-    "from",
-    "to",
-    "worker",
-    "reason",
-  ]);
+/** `workerkit.command <name>`, made once per command name. */
+function spanName(command: string): string {
+  let name = SPAN_NAMES.get(command);
+  if (name === undefined) {
+    name = `${SPAN.command} ${command}`;
+    // Command names are registered, so the map is bounded by the app.
+    SPAN_NAMES.set(command, name);
+  }
+  return name;
 }
 
 /**
- * Span attributes from the event's public fields, as `publicEvent` picks
- * them from the one shared list: `fields` chooses which of them this span
- * carries (bounded ones only), `ATTR` names them. An absent field is left out.
+ * Whether the handler must run in the span's context: a recording span,
+ * or a non-recording one that still carries a trace (a sampled-out
+ * parent's) to propagate. The API's no-op span carries neither.
  */
-function publicAttributes(
-  type: keyof RuntimeEventMap,
-  e: unknown,
-  fields: ReadonlyArray<keyof typeof ATTR>,
-): Attributes {
-  const shown = publicEvent(type, e);
-  const attributes: Attributes = {};
-  for (const field of fields) {
-    const value = shown[field];
-    if (value !== undefined) attributes[ATTR[field]] = value;
+function carriesContext(span: Span): boolean {
+  if (span.isRecording()) return true;
+  const spanContext = span.spanContext();
+  // The identity test first: validating the no-op span's ids costs more.
+  return spanContext !== INVALID_SPAN_CONTEXT &&
+    isSpanContextValid(spanContext);
+}
+
+/** `workerkit.code`, `error.type` and `ERROR` with the public message. */
+function fail(
+  span: Span,
+  code: string | undefined,
+  message: string | undefined,
+): void {
+  if (code !== undefined) {
+    span.setAttribute(ATTR.code, code);
+    span.setAttribute(ATTR.errorType, code);
   }
+  span.setStatus(
+    message === undefined
+      ? { code: SpanStatusCode.ERROR }
+      : { code: SpanStatusCode.ERROR, message },
+  );
+}
+
+function transitionAttributes(e: TransitionEvent): Attributes {
+  const attributes: Attributes = {
+    [ATTR.runtime]: e.runtime,
+    [ATTR.from]: e.from,
+    [ATTR.to]: e.to,
+  };
+  if (e.worker !== undefined) attributes[ATTR.worker] = e.worker;
+  if (e.reason !== undefined) attributes[ATTR.reason] = e.reason;
   return attributes;
 }
 
-/** Adds an event to the active span when it is recording; skips otherwise. */
-function annotate(name: string, attributes: Attributes): void {
+/** The active span when it is recording, else undefined. */
+function activeRecording(): Span | undefined {
   const span = trace.getActiveSpan();
-  if (span !== undefined && span.isRecording()) {
-    span.addEvent(name, attributes);
-  }
+  return span !== undefined && span.isRecording() ? span : undefined;
+}
+
+function invalid(message: string): WorkerkitError {
+  return new WorkerkitError("invalid_argument", message);
 }

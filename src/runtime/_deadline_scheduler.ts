@@ -30,14 +30,18 @@ export class DeadlineScheduler {
     this.#clock = clock;
   }
 
-  /** Registers `onExpire` to run `ms` from now. */
-  add(ms: number, onExpire: () => void): Deadline {
+  /** Registers `onExpire` to run `ms` from `now` (the clock's, unless the caller just read it). */
+  add(
+    ms: number,
+    onExpire: () => void,
+    now: number = this.#clock.now(),
+  ): Deadline {
     let queue = this.#queues.get(ms);
     if (!queue) {
       queue = { items: [], head: 0 };
       this.#queues.set(ms, queue);
     }
-    const deadline: Deadline = { at: this.#clock.now() + ms, onExpire, queue };
+    const deadline: Deadline = { at: now + ms, onExpire, queue };
     queue.items.push(deadline);
     this.#size++;
     if (deadline.at < this.#armedAt) this.#arm(deadline.at);

@@ -68,6 +68,7 @@ export class CommandRun
     signal: AbortSignal | undefined,
     following: Following<CommandEndEvent> | undefined,
     dispatchId: string | undefined,
+    startedAt: number,
   ) {
     this.host = host;
     this.w = w;
@@ -77,7 +78,7 @@ export class CommandRun
     this.generation = w.generation!;
     this.following = following;
     this.#dispatchId = dispatchId;
-    this.startedAt = following ? host.clock.now() : 0;
+    this.startedAt = startedAt;
   }
 
   /** The dispatch id, made on first use. */
@@ -200,7 +201,15 @@ export class CommandRun
       ctx.reject = reject;
       const timeout = this.w.settings.commandTimeout;
       if (timeout !== Infinity) {
-        ctx.deadline = this.host.deadlines.add(timeout, () => ctx.expire());
+        // An observed dispatch read the clock at admission, just now.
+        const now = this.attempts === 1 && this.following
+          ? this.startedAt
+          : undefined;
+        ctx.deadline = this.host.deadlines.add(
+          timeout,
+          () => ctx.expire(),
+          now,
+        );
       }
       if (this.signal) ctx.link(this.signal);
       let out: unknown;
@@ -208,7 +217,9 @@ export class CommandRun
         const { handler } = this.command;
         // Without a schema the payload is `unknown`, which holds a missing one.
         const request = this.request as CommandRequest & { payload: unknown };
-        out = this.following
+        // No closure for an observer that does not wrap: it is most of
+        // what observing a dispatch costs.
+        out = this.following?.wraps
           ? this.following.wrap(() => handler(request, ctx))
           : handler(request, ctx);
       } catch (error) {

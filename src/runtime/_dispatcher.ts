@@ -1,4 +1,5 @@
 import type { Clock } from "../base/clock.ts";
+import { isoTime } from "../base/_iso_time.ts";
 import { WorkerkitError, type WorkerkitErrorCode } from "../base/errors.ts";
 import { validateCommandName } from "../base/names.ts";
 import type { Command, CommandRequest, CommandResult } from "../command.ts";
@@ -100,14 +101,18 @@ export class Dispatcher implements DispatchHost {
     let following: Following<CommandEndEvent> | undefined;
     let dispatchId: string | undefined;
     const emitter = this.#reporter.emitter;
+    // One clock read for the start event, the duration and the first
+    // deadline: reading the clock is most of an observed dispatch's cost.
+    let startedAt = 0;
     if (emitter.wantsCommands()) {
+      startedAt = this.clock.now();
       dispatchId = this.nextDispatchId();
       following = emitter.commandStart({
         runtime: this.name,
         worker: w.qualifiedName,
         command: command.name,
         dispatchId,
-        at: this.#reporter.at(),
+        at: isoTime(startedAt),
       });
     }
     if (signal?.aborted) {
@@ -134,6 +139,7 @@ export class Dispatcher implements DispatchHost {
       signal,
       following,
       dispatchId,
+      startedAt,
     ).execute();
   }
 

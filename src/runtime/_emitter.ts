@@ -66,6 +66,14 @@ export class Emitter {
     this.#dispatch("failure", e);
   }
 
+  /** Hands the runtime to the observer's `attach`, once, isolated. */
+  attach(runtime: unknown): void {
+    this.#call(
+      this.#observer?.attach as ((r: unknown) => unknown) | undefined,
+      runtime,
+    );
+  }
+
   /** Starts following a dispatch; the result's `end` is always safe to call. */
   commandStart(e: CommandStartEvent): Following<CommandEndEvent> {
     const observation = this.#call(this.#observer?.commandStart, e) as
@@ -126,6 +134,11 @@ export class Following<E> {
     this.#emitter = emitter;
     this.#type = type;
     this.#observation = observation;
+  }
+
+  /** Whether the observer wraps the work: without a wrap, call it directly. */
+  get wraps(): boolean {
+    return typeof this.#observation?.wrap === "function";
   }
 
   /**
