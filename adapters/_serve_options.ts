@@ -1,6 +1,6 @@
 import { WorkerkitError } from "../mod.ts";
 import type { ServeOptions } from "../mod.ts";
-import { readEnv } from "./_process_signal.ts";
+import { readEnv } from "./_host.ts";
 
 /**
  * The default `shutdownDelay` in Kubernetes: endpoint removal reaches

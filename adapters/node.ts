@@ -22,7 +22,7 @@ import type { Server as HttpServer, ServerResponse } from "node:http";
 import { serve as honoServe } from "@hono/node-server";
 import type { FetchHandler, ServeOptions, Server } from "../mod.ts";
 import { processShutdownSignal, until } from "./_signals.ts";
-import { processSignalHost } from "./_process_signal.ts";
+import { processSignalHost } from "./_host.ts";
 import { serverUrl, serveSettings } from "./_serve_options.ts";
 
 export type { FetchHandler, ServeOptions, Server } from "../mod.ts";

@@ -23,7 +23,7 @@
  */
 import type { FetchHandler, ServeOptions, Server } from "../mod.ts";
 import { processShutdownSignal } from "./_signals.ts";
-import { denoSignalHost, processSignalHost } from "./_process_signal.ts";
+import { denoSignalHost, processSignalHost } from "./_host.ts";
 
 export type { FetchHandler, ServeOptions, Server } from "../mod.ts";
 

@@ -8,7 +8,8 @@
 // Environment (all optional):
 //   PORT (8080; 0 picks a free one), HOST (127.0.0.1; 0.0.0.0 in a container),
 //   OPS_TOKEN (enables POST /admin/commands/dispatch behind a bearer token),
-//   SHUTDOWN_DELAY_MS (0), SHUTDOWN_TIMEOUT_MS (20000), LOG_LEVEL (info).
+//   SHUTDOWN_DELAY_MS (5000 under Kubernetes, else 0), SHUTDOWN_TIMEOUT_MS
+//   (20000), LOG_LEVEL (info).
 import process from "node:process";
 import {
   configure,
@@ -20,13 +21,8 @@ import {
 } from "@logtape/logtape";
 import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
-import {
-  type FetchHandler,
-  runService,
-  type Runtime,
-  type ServeOptions,
-  type Server,
-} from "../../mod.ts";
+import { runService, type Runtime } from "../../mod.ts";
+import { serve, shutdownSignal } from "../../adapters/serve.ts";
 import { opsRouter } from "../../src/hono/mod.ts";
 import { logObserver } from "../../src/log/mod.ts";
 import { errorCode } from "./error_code.ts";
@@ -95,19 +91,6 @@ export function redactUrl(url: string): string {
   }
 }
 
-/** What the service needs from `@workerkit/core/{deno,node,bun}`. */
-interface Adapter {
-  serve(handler: FetchHandler, options?: ServeOptions): Promise<Server>;
-  shutdownSignal(): AbortSignal;
-}
-
-/** The adapter of the runtime this runs on, by feature detection. */
-function loadAdapter(): Promise<Adapter> {
-  if ("Deno" in globalThis) return import("../../adapters/deno.ts");
-  if ("Bun" in globalThis) return import("../../adapters/bun.ts");
-  return import("../../adapters/node.ts");
-}
-
 /**
  * Serves the ops routes, runs the runtime's workers until SIGTERM or SIGINT,
  * shuts down in order and exits the process with the service's exit code
@@ -118,7 +101,11 @@ export async function serveWorkers(
   log: Logger,
 ): Promise<never> {
   const port = numberEnv("PORT", 8080, log);
-  const shutdownDelay = numberEnv("SHUTDOWN_DELAY_MS", 0, log);
+  // Unset: the server's default (5 s under Kubernetes, else 0).
+  const delayEnv = process.env.SHUTDOWN_DELAY_MS;
+  const shutdownDelay = delayEnv
+    ? numberEnv("SHUTDOWN_DELAY_MS", 0, log)
+    : undefined;
   const shutdownTimeout = shutdownBudget(log);
   const token = process.env.OPS_TOKEN;
   const app = new Hono();
@@ -130,9 +117,8 @@ export async function serveWorkers(
         : { runtime },
     ),
   );
-  const adapter = await loadAdapter();
-  const shutdown = adapter.shutdownSignal();
-  const server = await adapter.serve(app.fetch, {
+  const shutdown = shutdownSignal();
+  const server = await serve(app.fetch, {
     port,
     hostname: process.env.HOST ?? "127.0.0.1",
   });
@@ -143,18 +129,26 @@ export async function serveWorkers(
   let signalAt = 0;
   shutdown.addEventListener("abort", () => {
     signalAt = performance.now();
-    log.info("shutdown signal: draining", { shutdownDelay, shutdownTimeout });
+    log.info("shutdown signal: draining", {
+      shutdownDelay: shutdownDelay ?? server.shutdownDelay ?? 0,
+      shutdownTimeout,
+    });
   }, { once: true });
   try {
-    const { exitCode } = await runService({
+    const { exitCode, unstopped, phases } = await runService({
       runtime,
       server,
       signal: shutdown,
-      shutdownDelay,
+      ...(shutdownDelay === undefined ? {} : { shutdownDelay }),
       shutdownTimeout,
     });
     const shutdownMs = signalAt ? Math.round(performance.now() - signalAt) : 0;
-    log.info("stopped with exit code {exitCode}", { exitCode, shutdownMs });
+    log.info("stopped with exit code {exitCode}", {
+      exitCode,
+      shutdownMs,
+      unstopped,
+      phases,
+    });
     process.exit(exitCode);
   } catch (error) {
     // runService already shut down what had started; the public projection

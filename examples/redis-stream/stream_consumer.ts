@@ -172,12 +172,7 @@ export function streamConsumer(options: StreamConsumerOptions): StreamConsumer {
           () => {},
         );
       });
-      await next.client.xgroup("CREATE", stream, group, "0", "MKSTREAM")
-        .catch((error: unknown) => {
-          if (!String((error as Error).message).startsWith("BUSYGROUP")) {
-            throw error;
-          }
-        });
+      await ensureGroup(next.client);
     } catch (error) {
       next.client.disconnect();
       next.reader.disconnect();
@@ -189,13 +184,38 @@ export function streamConsumer(options: StreamConsumerOptions): StreamConsumer {
     conn = next;
   }
 
-  async function onStop(): Promise<void> {
+  /**
+   * Creates the group (from ID 0, with the stream) unless it exists. Also
+   * run when a read finds no group: Redis lost it (a restart without
+   * persistence, a FLUSHALL).
+   */
+  async function ensureGroup(client: Redis): Promise<void> {
+    try {
+      await client.xgroup("CREATE", stream, group, "0", "MKSTREAM");
+    } catch (error) {
+      if (!String((error as Error).message).startsWith("BUSYGROUP")) {
+        throw error;
+      }
+    }
+  }
+
+  async function onStop(ctx: WorkerContext): Promise<void> {
     const current = conn;
     conn = undefined;
     if (!current) return;
-    await Promise.allSettled([current.client.quit(), current.reader.quit()]);
-    current.client.disconnect();
-    current.reader.disconnect();
+    try {
+      // QUIT lets Redis finish replying to what was sent (the last XACKs);
+      // a connection that is down would make it wait, so it is bounded.
+      await raceAbort(
+        Promise.allSettled([current.client.quit(), current.reader.quit()]),
+        ctx.signal,
+      );
+    } catch {
+      // The stop deadline passed: close the sockets anyway.
+    } finally {
+      current.client.disconnect();
+      current.reader.disconnect();
+    }
   }
 
   /**
@@ -230,12 +250,30 @@ export function streamConsumer(options: StreamConsumerOptions): StreamConsumer {
    * on (no wait), or with `after` = ">" new ones, blocking up to `blockMs`.
    */
   async function read(after: string): Promise<StreamEntry[]> {
-    const block = after === ">" ? ["BLOCK", blockMs] : [];
-    const reply = await conn!.reader.call(
-      "XREADGROUP",
-      ...["GROUP", group, consumer, "COUNT", batchSize, ...block],
-      ...["STREAMS", stream, after],
-    ) as ReadReply;
+    const reader = conn!.reader;
+    const reply = (after === ">"
+      ? await reader.xreadgroup(
+        "GROUP",
+        group,
+        consumer,
+        "COUNT",
+        batchSize,
+        "BLOCK",
+        blockMs,
+        "STREAMS",
+        stream,
+        after,
+      )
+      : await reader.xreadgroup(
+        "GROUP",
+        group,
+        consumer,
+        "COUNT",
+        batchSize,
+        "STREAMS",
+        stream,
+        after,
+      )) as ReadReply;
     return await usable(reply?.[0]?.[1] ?? []);
   }
 
@@ -347,6 +385,10 @@ export function streamConsumer(options: StreamConsumerOptions): StreamConsumer {
         if (taking.aborted) break;
         history = "0"; // what was read but not acked is re-read first
         failures++;
+        if (String((error as Error)?.message).startsWith("NOGROUP")) {
+          log("warn", "the consumer group is gone; creating it again", {});
+          await ensureGroup(conn!.client).catch(() => {});
+        }
         log("warn", "redis command failed; retrying", {
           code: errorCode(error),
           failures,

@@ -2,7 +2,7 @@
 // on first use; the skip-or-fail rule when it cannot start; polling for a
 // condition with a deadline; the secret-canary check on child output.
 import assert from "node:assert/strict";
-import { test, type TestContext } from "node:test";
+import { after, test, type TestContext } from "node:test";
 import {
   freePort,
   type Started,
@@ -22,9 +22,14 @@ export class ServerSlot {
   readonly #start: () => Promise<Started>;
   #started: Promise<Started> | undefined;
 
+  #stopped = false;
+
   constructor(what: string, start: () => Promise<Started>) {
     this.#what = what;
     this.#start = start;
+    // Node and Bun run this even when a filter skips stopTest(); under
+    // `deno test` (which skips `after`) the exit hook of _servers.ts does.
+    after(() => this.stop());
   }
 
   /**
@@ -62,6 +67,8 @@ export class ServerSlot {
 
   /** Stops the server if one was started. */
   async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
     const started = await this.#started;
     if (started && "server" in started) await started.server.stop();
   }
@@ -320,4 +327,39 @@ export async function measureThroughput(
     perSecond: Math.round(plan.count / seconds),
     shutdownMs: Math.round(exit.ms),
   };
+}
+
+/**
+ * Readiness follows the connection: with the server down, the pod's /readyz
+ * answers 503 while /livez stays 200 (an outage is not a wedged worker);
+ * with the server back, /readyz is 200 again and `works()` (enqueue and
+ * wait for it to be handled) succeeds; then SIGTERM exits 0.
+ */
+export async function assertReadinessFollowsServer(
+  pods: Pods,
+  server: TestServer,
+  works: () => Promise<void>,
+): Promise<void> {
+  const pod = pods.start("outage-1");
+  await pod.ready();
+  const status = (path: "/readyz" | "/livez", want: number) =>
+    waitFor(
+      `${path} ${want}`,
+      async () => (await pod.probe(path)) === want || undefined,
+      {
+        detail: pods.detail,
+        timeoutMs: 30_000,
+      },
+    );
+  await server.down();
+  try {
+    await status("/readyz", 503);
+    assert.equal(await pod.probe("/livez"), 200);
+  } finally {
+    await server.up();
+  }
+  await status("/readyz", 200);
+  await works();
+  const exit = await pod.terminate();
+  assert.equal(exit.code, 0, pod.output);
 }

@@ -6,7 +6,7 @@
 //
 // A server that cannot be started is not an error here: the caller gets
 // `{ problem }` and decides (skip locally, fail under CI=true).
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
   chmodSync,
   chownSync,
@@ -29,6 +29,11 @@ export interface TestServer {
   password: string;
   /** The port on 127.0.0.1. */
   port: number;
+  /** Stops the server process, keeping its directory and port (an outage). */
+  down(): Promise<void>;
+  /** Starts it again on the same port after `down()`. */
+  up(): Promise<void>;
+  /** Stops it for good and removes its directory. */
   stop(): Promise<void>;
 }
 
@@ -85,6 +90,34 @@ function onPath(name: string): string | undefined {
 
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 
+/** Servers still running, each with a synchronous last-resort stop. */
+const leftovers = new Set<() => void>();
+let exitHookInstalled = false;
+
+/**
+ * Stops `server` synchronously when the test process exits with it still
+ * running — a run whose filter skipped the stop test, or a test that threw
+ * before it. Node and Bun emit `exit`; `deno test` only `unload`. Returns
+ * the deregistration, for a normal stop.
+ */
+function stopAtExit(stopNow: () => void): () => void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    const stopAll = (): void => {
+      for (const stop of [...leftovers]) {
+        leftovers.delete(stop);
+        try {
+          stop();
+        } catch { /* exiting anyway */ }
+      }
+    };
+    process.on("exit", stopAll);
+    globalThis.addEventListener?.("unload", stopAll);
+  }
+  leftovers.add(stopNow);
+  return () => leftovers.delete(stopNow);
+}
+
 // ── Redis ─────────────────────────────────────────────────────────────────
 
 /** Where `redis-server` is: the PATH, else /usr/bin; undefined if nowhere. */
@@ -110,25 +143,11 @@ export async function startRedis(): Promise<Started> {
   return { problem: last };
 }
 
-async function startRedisOnce(exe: string): Promise<Started> {
-  const dir = mkdtempSync(join(tmpdir(), "workerkit-redis-"));
-  const port = await freePort();
-  const password = randomSecret();
-  // The password goes in a config file, not argv: `ps` shows argv.
-  const config = join(dir, "redis.conf");
-  writeFileSync(
-    config,
-    [
-      `port ${port}`,
-      "bind 127.0.0.1",
-      `dir ${dir}`,
-      'save ""',
-      "appendonly no",
-      `requirepass ${password}`,
-      "protected-mode yes",
-    ].join("\n"),
-    { mode: 0o600 },
-  );
+/** One redis-server process on a config file; resolves once it listens. */
+async function spawnRedis(
+  exe: string,
+  config: string,
+): Promise<{ stop(): Promise<void>; kill(): void } | { problem: string }> {
   const child = spawn(exe, [config], { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const ready = new Promise<boolean>((resolve) => {
@@ -152,28 +171,76 @@ async function startRedisOnce(exe: string): Promise<Started> {
       resolve(false);
     });
   });
-  const exited = new Promise<void>((resolve) => child.on("close", resolve));
-  const cleanUp = async (): Promise<void> => {
+  const exited = new Promise<void>((resolve) => child.on("exit", resolve));
+  const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
+      child.ref(); // keep the process alive until the server is gone
       child.kill("SIGTERM");
       await exited;
     }
-    rmSync(dir, { recursive: true, force: true });
   };
-  if (!await ready) {
-    await cleanUp();
+  if (await ready) {
+    // A server the tests forgot must not keep the test process alive: the
+    // exit hook stops it then.
+    child.unref();
+    for (const pipe of [child.stdout, child.stderr]) {
+      (pipe as { unref?: () => void } | null)?.unref?.();
+    }
+    return { stop, kill: () => child.kill("SIGKILL") };
+  }
+  await stop();
+  return { problem: lastLines(output) };
+}
+
+async function startRedisOnce(exe: string): Promise<Started> {
+  const dir = mkdtempSync(join(tmpdir(), "workerkit-redis-"));
+  const port = await freePort();
+  const password = randomSecret();
+  // The password goes in a config file, not argv: `ps` shows argv.
+  const config = join(dir, "redis.conf");
+  writeFileSync(
+    config,
+    [
+      `port ${port}`,
+      "bind 127.0.0.1",
+      `dir ${dir}`,
+      'save ""',
+      "appendonly no",
+      `requirepass ${password}`,
+      "protected-mode yes",
+    ].join("\n"),
+    { mode: 0o600 },
+  );
+  let running = await spawnRedis(exe, config);
+  if ("problem" in running) {
+    rmSync(dir, { recursive: true, force: true });
     return {
-      problem: `redis-server did not start on port ${port}: ${
-        output.trim().split("\n").slice(-3).join(" | ")
-      }`,
+      problem: `redis-server did not start on port ${port}: ${running.problem}`,
     };
   }
+  const forget = stopAtExit(() => {
+    if (!("problem" in running)) running.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
   return {
     server: {
       url: `redis://:${password}@127.0.0.1:${port}/0`,
       password,
       port,
-      stop: cleanUp,
+      async down() {
+        if (!("problem" in running)) await running.stop();
+      },
+      async up() {
+        running = await spawnRedis(exe, config);
+        if ("problem" in running) {
+          throw new Error(`redis-server did not restart: ${running.problem}`);
+        }
+      },
+      async stop() {
+        if (!("problem" in running)) await running.stop();
+        rmSync(dir, { recursive: true, force: true });
+        forget();
+      },
     },
   };
 }
@@ -271,21 +338,45 @@ export async function startPostgres(): Promise<Started> {
       "start",
     ]);
     if (start.code === 0) {
+      const pgCtl = (...args: string[]) =>
+        asPostgres(join(bin, "pg_ctl"), ["-D", data, ...args]);
+      const down = async (): Promise<void> => {
+        await pgCtl("-m", "fast", "-w", "stop");
+      };
+      const forget = stopAtExit(() => {
+        const stopArgs = ["-D", data, "-m", "immediate", "stop"];
+        const pgCtlPath = join(bin, "pg_ctl");
+        if (isRoot) {
+          spawnSync("runuser", [
+            "-u",
+            "postgres",
+            "--",
+            pgCtlPath,
+            ...stopArgs,
+          ]);
+        } else {
+          spawnSync(pgCtlPath, stopArgs);
+        }
+        removeDir();
+      });
       return {
         server: {
           url: `postgres://workerkit:${password}@127.0.0.1:${port}/postgres`,
           password,
           port,
+          down,
+          async up() {
+            const again = await pgCtl("-l", log, "-o", options, "-w", "start");
+            if (again.code !== 0) {
+              throw new Error(
+                `PostgreSQL did not restart: ${lastLines(again.output)}`,
+              );
+            }
+          },
           async stop() {
-            await asPostgres(join(bin, "pg_ctl"), [
-              "-D",
-              data,
-              "-m",
-              "fast",
-              "-w",
-              "stop",
-            ]);
+            await down();
             removeDir();
+            forget();
           },
         },
       };

@@ -92,18 +92,6 @@ export class Service {
     return `--- ${this.name} stdout\n${this.#stdout}\n--- ${this.name} stderr\n${this.#stderr}`;
   }
 
-  /** The parsed JSON log lines. */
-  logs(): Array<{ message?: string; properties?: Record<string, unknown> }> {
-    const lines = [];
-    for (const line of this.#stdout.split("\n")) {
-      if (!line.startsWith("{")) continue;
-      try {
-        lines.push(JSON.parse(line));
-      } catch { /* a partial line */ }
-    }
-    return lines;
-  }
-
   /** Resolves once /readyz answers 200; rejects if the process ends first. */
   async ready(timeoutMs = 60_000): Promise<URL> {
     const deadline = performance.now() + timeoutMs;
@@ -184,6 +172,17 @@ export class Service {
   async dispose(): Promise<void> {
     if (this.#child.exitCode === null && this.#child.signalCode === null) {
       await this.kill();
+    }
+  }
+
+  /** The HTTP status of GET `path` on the ops server (0 when unreachable). */
+  async probe(path: "/readyz" | "/livez"): Promise<number> {
+    try {
+      const response = await fetch(new URL(path, this.#url));
+      await response.body?.cancel();
+      return response.status;
+    } catch {
+      return 0;
     }
   }
 

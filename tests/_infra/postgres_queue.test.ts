@@ -13,6 +13,7 @@ import { assertNoUnhandled } from "../_support/unhandled.ts";
 import {
   assertConnectionErrorsQuiet,
   assertNoSecret,
+  assertReadinessFollowsServer,
   assertRepeatsOnlyInFlight,
   measureThroughput,
   Pods,
@@ -20,6 +21,7 @@ import {
   rollingDeploy,
   ServerSlot,
   SHUTDOWN_TIMEOUT_MS,
+  waitFor,
 } from "./_harness.ts";
 import { startPostgres } from "./_servers.ts";
 import { runtimeName, type Service } from "./_service.ts";
@@ -37,7 +39,7 @@ function workerEnv(url: string, worker: string) {
     OPS_TOKEN: TOKEN,
     // Slow enough that the deploys land while there is work left.
     WORK_MS: "2",
-    BATCH_SIZE: "4",
+    BATCH_SIZE: "8",
     POLL_MS: "1000",
     VISIBILITY_MS: "3000",
     MAX_ATTEMPTS: "3",
@@ -185,6 +187,34 @@ pg.test(
     } finally {
       await pods.dispose();
       await sql.end({ timeout: 1 });
+    }
+  },
+);
+
+pg.test(
+  "postgres-queue: readiness follows the connection through a PostgreSQL restart",
+  async (server) => {
+    const pods = new Pods(
+      "postgres-queue",
+      (name) => workerEnv(server.url, name),
+    );
+    try {
+      await assertReadinessFollowsServer(pods, server, async () => {
+        const sql = connect(server.url);
+        try {
+          await sql`truncate jobs, job_runs`;
+          await enqueue(sql, 10);
+          await waitFor(
+            "10 jobs done after the restart",
+            async () => (await settledCount(sql)) === 10 || undefined,
+            { detail: pods.detail },
+          );
+        } finally {
+          await sql.end({ timeout: 1 });
+        }
+      });
+    } finally {
+      await pods.dispose();
     }
   },
 );

@@ -12,6 +12,7 @@ import { assertNoUnhandled } from "../_support/unhandled.ts";
 import {
   assertConnectionErrorsQuiet,
   assertNoSecret,
+  assertReadinessFollowsServer,
   assertRepeatsOnlyInFlight,
   measureThroughput,
   Pods,
@@ -19,6 +20,7 @@ import {
   rollingDeploy,
   ServerSlot,
   SHUTDOWN_TIMEOUT_MS,
+  waitFor,
 } from "./_harness.ts";
 import { startRedis } from "./_servers.ts";
 import { runtimeName, type Service } from "./_service.ts";
@@ -190,6 +192,35 @@ redis.test(
     } finally {
       await pods.dispose();
       client.disconnect();
+    }
+  },
+);
+
+redis.test(
+  "redis-stream: readiness follows the connection through a Redis restart",
+  async (server) => {
+    const stream = "outage"; // Redis keeps nothing across the restart
+    const pods = new Pods(
+      "redis-stream",
+      (name) => consumerEnv(server.url, stream, name),
+    );
+    try {
+      await assertReadinessFollowsServer(pods, server, async () => {
+        const client = new Redis(server.url);
+        try {
+          await enqueue(client, stream, 10);
+          await waitFor(
+            "10 entries handled after the restart",
+            async () =>
+              (await client.hlen(`${stream}:runs`)) === 10 || undefined,
+            { detail: pods.detail },
+          );
+        } finally {
+          client.disconnect();
+        }
+      });
+    } finally {
+      await pods.dispose();
     }
   },
 );

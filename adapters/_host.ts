@@ -1,7 +1,7 @@
-// Where the adapters and the serve entry reach process signals, exit and
-// the environment: the `Deno` global on Deno, the `process` global on Node
-// and Bun. Globals, not `node:` imports, so the serve entry can hold both
-// without loading another runtime's modules.
+// The host process as the adapters and the serve entry reach it — signals,
+// exit, the environment — through the `Deno` global on Deno and the
+// `process` global on Node and Bun. Globals, not `node:` imports, so the
+// serve entry can hold both without loading another runtime's modules.
 import type { SignalHost } from "./_signals.ts";
 
 /** The part of the `Deno` global this file uses. */
