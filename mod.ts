@@ -71,6 +71,8 @@ export type {
   WorkerStatus,
 } from "./src/status.ts";
 export { RuntimeEvent } from "./src/events.ts";
+export { PUBLIC_EVENT_FIELDS, publicEvent } from "./src/public_event.ts";
+export type { PublicFieldKind } from "./src/public_event.ts";
 export { multiObserver } from "./src/multi_observer.ts";
 export type {
   ActiveCheck,

@@ -24,7 +24,7 @@ import {
   wrap,
 } from "cockatiel";
 import pLimit from "p-limit";
-import { Runtime } from "../mod.ts";
+import { attempts, constant, Runtime } from "../mod.ts";
 import { logObserver } from "../src/log/mod.ts";
 import { otelObserver } from "../src/otel/mod.ts";
 import type { CommandResult, Observer } from "../mod.ts";
@@ -122,6 +122,37 @@ async function startedRuntime(
   return runtime;
 }
 
+/**
+ * A runtime with caps, a retry policy and a handler that reads `ctx.signal`:
+ * everything a careful caller would wrap around a call by hand.
+ */
+async function guardedRuntime(): Promise<Runtime> {
+  const runtime = new Runtime({ name: "guarded", commandConcurrency: CAP });
+  runtime.register({
+    name: "w",
+    worker: { start() {}, stop() {} },
+    commands: [{
+      name: "noop",
+      handler: (_request, ctx) => noopWithSignal(ctx.signal),
+    }],
+    commandConcurrency: CAP,
+    commandRetry: attempts(3, { backoff: constant(10) }),
+  });
+  await runtime.startAll();
+  return runtime;
+}
+
+/** The same by hand: a per-call AbortController and a cleared timeout. */
+async function handRolledCall(): Promise<CommandResult> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 30_000);
+  try {
+    return await noopWithSignal(controller.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function cockatielCall(): Call {
   const policy = wrap(
     retry(handleAll, { maxAttempts: 1 }),
@@ -137,7 +168,8 @@ function pLimitCall(): Call {
 }
 
 function variants(runtimes: Runtime[]): Variant[] {
-  const [plain, capped, logged, traced, observed] = runtimes as [
+  const [plain, capped, logged, traced, observed, guarded] = runtimes as [
+    Runtime,
     Runtime,
     Runtime,
     Runtime,
@@ -171,6 +203,16 @@ function variants(runtimes: Runtime[]): Variant[] {
       name: "dispatchOtel",
       label: "`dispatch` + `otelObserver` (API, no SDK)",
       call: () => traced.dispatch(request),
+    },
+    {
+      name: "dispatchGuarded",
+      label: "`dispatch` + caps + retry policy + `ctx.signal`",
+      call: () => guarded.dispatch(request),
+    },
+    {
+      name: "handRolled",
+      label: "hand-written `AbortController` + `setTimeout`/`clearTimeout`",
+      call: handRolledCall,
     },
     {
       name: "cockatiel",
@@ -256,6 +298,7 @@ async function main(): Promise<void> {
     await startedRuntime(false, logObserver(nullLogger)),
     await startedRuntime(false, otelObserver()),
     await startedRuntime(false, bareObserver),
+    await guardedRuntime(),
   ];
   const results: Record<string, DispatchResult> = {};
   const all = variants(runtimes);

@@ -224,6 +224,11 @@ const VARIANTS: Array<[string, string]> = [
   ["dispatchObserved", "`dispatch` + an observer that does nothing"],
   ["dispatchLog", "`dispatch` + `logObserver` (null sink)"],
   ["dispatchOtel", "`dispatch` + `otelObserver` (API, no SDK)"],
+  ["dispatchGuarded", "`dispatch` + caps + retry policy + `ctx.signal`"],
+  [
+    "handRolled",
+    "hand-written `AbortController` + `setTimeout`/`clearTimeout`",
+  ],
   ["cockatiel", "cockatiel retry+timeout+bulkhead"],
   ["pLimit", "p-limit + `AbortSignal.timeout`"],
 ];
@@ -427,6 +432,19 @@ function targetsTable(columns: Column[]): string {
       columns,
       "`logObserver` (null sink) ≤ 1.5x dispatch (fastest rounds)",
       (c) => observerTarget(c, "dispatchLog", 1.5),
+    ),
+    runtimeRow(
+      columns,
+      "dispatch + caps + retry + ctx.signal ≤ hand-written AbortController + timer",
+      (c) => {
+        const r = c.dispatch?.results;
+        if (!r?.dispatchGuarded || !r.handRolled) return "—";
+        const ok = r.dispatchGuarded.ns <= r.handRolled.ns;
+        return mark(
+          ok,
+          `${fmt(r.dispatchGuarded.ns)} vs ${fmt(r.handRolled.ns)} ns`,
+        );
+      },
     ),
     runtimeRow(
       columns,

@@ -259,3 +259,6 @@ export class RuntimeEvent<T> extends Event {
     this.detail = detail;
   }
 }
+
+/** The names a `Runtime` dispatches as `EventTarget` event types. */
+export type RuntimeEventType = keyof RuntimeEventMap;

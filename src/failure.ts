@@ -99,7 +99,6 @@ function abortKind(error: unknown): "deadline" | "cancel" | undefined {
  * @internal
  * @param error Any thrown value.
  * @returns `true` for a `TimeoutError` or `AbortError`, `false` otherwise.
- * @throws Never.
  *
  * @example Telling an abort from a failure
  * ```ts

@@ -1,83 +1,46 @@
-import { type Clock, systemClock } from "./base/clock.ts";
+import type { Clock } from "./base/clock.ts";
 import { WorkerkitError } from "./base/errors.ts";
 import { validateRuntimeName } from "./base/names.ts";
 import type { CommandRequest, CommandResult } from "./command.ts";
-import type { RuntimeEventMap } from "./events.ts";
 import type { Component, Readiness } from "./ops/mod.ts";
 import type { RuntimeOptions, WorkerRegistration } from "./options.ts";
 import { signalOf, type SignalOptions } from "./signal_options.ts";
-import type { CommandInfo, RuntimeStatus, WorkerSnapshot } from "./status.ts";
+import type {
+  CommandInfo,
+  RuntimeInspection,
+  RuntimeStatus,
+  WorkerSnapshot,
+} from "./status.ts";
 import { ContainedListeners } from "./runtime/_contained_listeners.ts";
-import { Dispatcher } from "./runtime/_dispatcher.ts";
-import { Emitter } from "./runtime/_emitter.ts";
-import { Lifecycle } from "./runtime/_lifecycle.ts";
-import { RetryBudget } from "./runtime/_retry_budget.ts";
+import { type Parts, wireParts } from "./runtime/_parts.ts";
 import { runtimeReadiness } from "./runtime/_runtime_component.ts";
-import {
-  cap,
-  readinessPolicy,
-  resolveSettings,
-  WORKER_DEFAULT_KEYS,
-} from "./runtime/_settings.ts";
 import { refuseUnknownKeys } from "./base/_known_keys.ts";
-import { Shutdown } from "./runtime/_shutdown.ts";
+import { RUNTIME_OPTION_KEYS } from "./runtime/_parts.ts";
 import { byName, commandInfo, snapshot } from "./runtime/_snapshots.ts";
-import { StateReporter } from "./runtime/_state_reporter.ts";
-import { Supervisor } from "./runtime/_supervisor.ts";
-import { HandleBackend } from "./runtime/_worker_host.ts";
 import { REMOVABLE, stateError } from "./runtime/_worker_state.ts";
-import { WorkerTable } from "./runtime/_worker_table.ts";
 
 export type { SignalOptions } from "./signal_options.ts";
-
-/** The keys `new Runtime()` accepts. */
-const RUNTIME_OPTION_KEYS: ReadonlySet<string> = new Set([
-  "name",
-  "readinessPolicy",
-  "commandConcurrency",
-  "observer",
-  "retryBudget",
-  "clock",
-  "defaults",
-]);
-
-/** What {@linkcode Runtime.inspect} returns. */
-export interface RuntimeInspection {
-  /** The aggregate status. */
-  status: RuntimeStatus;
-  /** Every worker, in registration order. */
-  workers: WorkerSnapshot[];
-  /** Each worker's commands, by local worker name. */
-  commands: Record<string, CommandInfo[]>;
-}
-
-/** The names a `Runtime` dispatches as `EventTarget` event types. */
-export type RuntimeEventType = keyof RuntimeEventMap;
+export type { RuntimeInspection } from "./status.ts";
+export type { RuntimeEventType } from "./events.ts";
 
 /**
  * The runtime for a service's long-running workers: registration, lifecycle
  * with deadlines, readiness, status, commands and events, for one service
  * boundary. Lifecycle operations (`start*`, `drain*`, `stop*`, `shutdown`,
  * `unregister`) run one at a time in call order; status reads, handle calls,
- * idle waits and `dispatch` never wait for them. Every method delegates to
- * one part (see docs/architecture.md); the worker state machine is in
+ * idle waits and `dispatch` never wait for them. Each method delegates to one
+ * part (docs/architecture.md); the worker state machine is drawn in
  * docs/lifecycle.md.
  *
  * It is an `EventTarget`: listen for `transition`, `readiness`, `failure`,
  * `commandstart`, `commandend`, `checkstart` and `checkend`
  * ({@linkcode RuntimeEvent}s). A listener that throws is contained.
  *
- * The examples below share this setup:
- *
  * @example A worker, started and shut down
  * ```ts
  * import { Runtime } from "@workerkit/core";
- *
  * const runtime = new Runtime({ name: "billing" });
- * runtime.register({
- *   name: "ingest",
- *   worker: { start: () => console.log("up"), stop: () => console.log("down") },
- * });
+ * runtime.register({ name: "ingest", worker: { start() {}, stop() {} } });
  * await runtime.startAll();
  * console.log(runtime.status().ready); // true
  * await runtime.shutdown({ signal: AbortSignal.timeout(5_000) });
@@ -88,24 +51,19 @@ export class Runtime extends EventTarget implements Component {
   readonly name: string;
   /** The ops component kind. */
   readonly kind = "workerkit.runtime";
-  readonly #clock: Clock;
   readonly #listeners = new ContainedListeners(this, {
     add: (type, listener, options) =>
       super.addEventListener(type, listener, options),
     remove: (type, listener, options) =>
       super.removeEventListener(type, listener, options),
   });
-  readonly #reporter: StateReporter;
-  readonly #table: WorkerTable;
-  readonly #dispatcher: Dispatcher;
-  readonly #lifecycle: Lifecycle;
-  readonly #shutdown: Shutdown;
+  readonly #parts: Parts;
 
   /**
    * Makes a runtime; nothing runs until workers are registered and started.
    *
    * @param options The runtime's name and policies.
-   * @throws {WorkerkitError} `invalid_name` for a bad name, `invalid_argument` for a bad option.
+   * @throws {WorkerkitError} `invalid_name`, `invalid_argument`.
    */
   constructor(options: RuntimeOptions) {
     super();
@@ -117,81 +75,33 @@ export class Runtime extends EventTarget implements Component {
     }
     refuseUnknownKeys("new Runtime()", options, RUNTIME_OPTION_KEYS);
     validateRuntimeName(options.name);
-    const name = this.name = options.name;
-    const clock = this.#clock = options.clock ?? systemClock;
-    const policy = readinessPolicy(options.readinessPolicy);
-    const commandCap = cap(
-      "commandConcurrency",
-      options.commandConcurrency ?? 0,
-    );
-    const given: unknown = options.defaults;
-    if (given !== undefined) {
-      if (given === null || typeof given !== "object") {
-        throw new WorkerkitError(
-          "invalid_argument",
-          "defaults must be an object of worker settings",
-        );
-      }
-      refuseUnknownKeys("defaults", given, WORKER_DEFAULT_KEYS);
-    }
-    const defaults = { ...options.defaults };
-    resolveSettings({}, defaults);
-    const emitter = new Emitter(options.observer, {
+    this.name = options.name;
+    this.#parts = wireParts(options, {
       listening: (type) => this.#listeners.has(type),
       dispatch: (event) => this.dispatchEvent(event),
     });
-    const budget = options.retryBudget === undefined
-      ? undefined
-      : new RetryBudget(options.retryBudget, clock);
-    const reporter = this.#reporter = new StateReporter(
-      name,
-      clock,
-      policy,
-      emitter,
-    );
-    const supervisor = new Supervisor(clock, reporter);
-    const table = this.#table = new WorkerTable(
-      name,
-      defaults,
-      clock,
-      (w) => supervisor.stalled(w),
-    );
-    const dispatcher = this.#dispatcher = new Dispatcher(
-      name,
-      clock,
-      table,
-      reporter,
-      budget,
-      commandCap,
-    );
-    const host = new HandleBackend(name, reporter, supervisor);
-    const lifecycle = this.#lifecycle = new Lifecycle({
-      clock,
-      table,
-      reporter,
-      dispatcher,
-      budget,
-      host,
-      outcome: supervisor,
-    });
-    supervisor.attach(lifecycle);
-    this.#shutdown = new Shutdown(name, clock, {
-      reporter,
-      lifecycle,
-      dispatcher,
-    });
-    emitter.attach(this);
+    // An observer with `attach` gets the runtime once, now it is whole.
+    this.#parts.reporter.emitter.attach(this);
   }
 
   /**
-   * Adds an event listener, as `EventTarget` does, except that a listener
-   * that throws or rejects is contained: it never reaches the runtime's
-   * callers or the host's uncaught-exception path. Event types are the keys
-   * of {@linkcode RuntimeEventMap}; the payload is the event's `detail`.
+   * Adds a listener, as `EventTarget` does, but contained: one that throws
+   * or rejects never reaches the runtime's callers or the host's
+   * uncaught-exception path. Types are the keys of {@linkcode RuntimeEventMap}.
    *
    * @param type An event type, e.g. `"transition"`.
    * @param listener The listener; `null` is ignored.
    * @param options The standard `EventTarget` options.
+   *
+   * @example Following transitions
+   * ```ts
+   * import { Runtime, type TransitionEvent } from "@workerkit/core";
+   * const runtime = new Runtime({ name: "svc" });
+   * runtime.addEventListener("transition", (event) => {
+   *   const { worker, from, to } = (event as CustomEvent<TransitionEvent>).detail;
+   *   console.log(worker ?? "runtime", from, "→", to);
+   * });
+   * ```
    */
   override addEventListener(
     type: string,
@@ -202,11 +112,19 @@ export class Runtime extends EventTarget implements Component {
   }
 
   /**
-   * Removes an event listener added with {@linkcode Runtime.addEventListener}.
+   * Removes a listener added with {@linkcode Runtime.addEventListener}.
    *
    * @param type The event type it was added for.
    * @param listener The same listener.
    * @param options The same `capture` option.
+   *
+   * @example Listening once, by hand
+   * ```ts
+   * import { Runtime } from "@workerkit/core";
+   * const runtime = new Runtime({ name: "svc" });
+   * const listener = () => runtime.removeEventListener("readiness", listener);
+   * runtime.addEventListener("readiness", listener);
+   * ```
    */
   override removeEventListener(
     type: string,
@@ -217,82 +135,92 @@ export class Runtime extends EventTarget implements Component {
   }
 
   /**
-   * The runtime's clock: `RuntimeOptions.clock`, else the system clock.
-   * Everything the runtime times (deadlines, backoff, stall watchdogs,
-   * timestamps) uses it, and so should code built around the runtime.
+   * The clock everything here is timed by: `RuntimeOptions.clock`, else the
+   * system clock.
+   *
+   * @example Timing by the runtime's clock
+   * ```ts
+   * import { Runtime } from "@workerkit/core";
+   * const runtime = new Runtime({ name: "svc" });
+   * console.log(typeof runtime.clock.now()); // "number"
+   * ```
    */
   get clock(): Clock {
-    return this.#clock;
+    return this.#parts.clock;
   }
 
   /**
-   * Whether a worker with failure policy `fail-runtime` is `failed`: the
-   * runtime is failed as a whole and refuses commands. A service runner
-   * shuts down when this turns true.
+   * Whether a `fail-runtime` worker is `failed`; a service runner shuts down
+   * when it turns true.
+   *
+   * @example Watching for a runtime-wide failure
+   * ```ts
+   * import { Runtime } from "@workerkit/core";
+   * const runtime = new Runtime({ name: "svc" });
+   * runtime.addEventListener("transition", () => {
+   *   if (runtime.failing) console.log("shutting down");
+   * });
+   * ```
    */
   get failing(): boolean {
-    return this.#reporter.failing;
+    return this.#parts.reporter.failing;
   }
 
   /**
-   * Aborts once the runtime begins stopping: at
-   * {@linkcode Runtime.beginStopping} or when shutdown begins. Long-lived
-   * responses (event streams) end on it, so they never hold an HTTP
-   * server's graceful shutdown open.
+   * Aborts at {@linkcode Runtime.beginStopping} or when shutdown begins:
+   * long-lived responses (event streams) end on it.
+   *
+   * @example Ending a stream when the service stops
+   * ```ts
+   * import { Runtime } from "@workerkit/core";
+   * const runtime = new Runtime({ name: "svc" });
+   * runtime.stopping.addEventListener("abort", () => console.log("closing streams"));
+   * runtime.beginStopping(); // logs "closing streams"
+   * ```
    */
   get stopping(): AbortSignal {
-    return this.#reporter.stopping;
+    return this.#parts.reporter.stopping;
   }
 
   /**
-   * Announces that the service is about to stop: readiness turns false at
-   * once (so a load balancer stops routing) while liveness, admission and
-   * every worker stay as they are, and {@linkcode Runtime.stopping} aborts.
-   * For service runners: call it, wait the shutdown delay, then
-   * {@linkcode Runtime.shutdown}. Idempotent.
+   * Announces the service is about to stop: readiness turns false at once
+   * while liveness, admission and workers stay as they are, and
+   * {@linkcode Runtime.stopping} aborts. Service runners call it, wait their
+   * shutdown delay, then {@linkcode Runtime.shutdown}. Idempotent.
    *
    * @example Taking a service out of rotation before shutdown
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * runtime.register({ name: "w", worker: { start() {}, stop() {} } });
    * await runtime.startAll();
    * runtime.beginStopping();
-   * console.log(runtime.status().ready, runtime.live(), runtime.stopping.aborted); // false true true
-   * await runtime.shutdown({ signal: AbortSignal.timeout(5_000) });
+   * console.log(runtime.status().ready, runtime.live()); // false true
    * ```
    */
   beginStopping(): void {
-    this.#reporter.beginStopping();
+    this.#parts.reporter.beginStopping();
   }
 
   /**
-   * Registers a worker; it starts `registered`. Works at any time until
-   * shutdown begins. Atomic: on error nothing changes.
+   * Registers a worker, `registered` until started; allowed until shutdown
+   * begins. Atomic: on error nothing changes.
    *
    * @param registration The worker, its name, commands and settings.
-   * @throws {WorkerkitError} `invalid_name`, `invalid_argument`,
-   * `worker_already_registered`, `command_already_registered`, `runtime_shut_down`.
+   * @throws {WorkerkitError} `invalid_name`, `invalid_argument`, `worker_already_registered`, `command_already_registered`, `runtime_shut_down`.
    *
-   * @example Registering a worker with a command
+   * @example Registering a worker
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
-   * runtime.register({
-   *   name: "cache",
-   *   worker: { start() {}, stop() {} },
-   *   commands: [{ name: "flush", handler: () => ({ message: "flushed" }) }],
-   * });
-   * console.log(runtime.worker("cache")?.status.state); // "registered"
+   * runtime.register({ name: "w", worker: { start() {}, stop() {} } });
+   * console.log(runtime.worker("w")?.status.state); // "registered"
    * ```
    */
   register(registration: WorkerRegistration): void {
-    if (this.#reporter.shuttingDown) {
-      throw new WorkerkitError("runtime_shut_down");
-    }
-    this.#reporter.count(this.#table.add(registration), 1);
+    const { reporter, table } = this.#parts;
+    if (reporter.shuttingDown) throw new WorkerkitError("runtime_shut_down");
+    reporter.count(table.add(registration), 1);
   }
 
   /**
@@ -303,14 +231,13 @@ export class Runtime extends EventTarget implements Component {
    * waits for its turn.
    *
    * @param worker The local or qualified name.
-   * @param options `signal` cancels the wait for its turn.
+   * @param options `signal` cancels the wait for the turn.
    * @returns Resolves once the worker is gone.
    * @throws {WorkerkitError} `worker_not_found`, `invalid_worker_state`, `runtime_shut_down`.
    *
-   * @example Removing a stopped worker
+   * @example Removing a worker
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * runtime.register({ name: "w", worker: { start() {}, stop() {} } });
    * await runtime.unregister("w");
@@ -318,8 +245,9 @@ export class Runtime extends EventTarget implements Component {
    * ```
    */
   unregister(worker: string, options?: SignalOptions): Promise<void> {
-    return this.#lifecycle.run(options, () => {
-      const w = this.#table.require(worker);
+    const { lifecycle, table, reporter } = this.#parts;
+    return lifecycle.run(options, () => {
+      const w = table.require(worker);
       if (!REMOVABLE.includes(w.state) || w.inFlight > 0) {
         throw stateError(w, "unregister");
       }
@@ -331,30 +259,26 @@ export class Runtime extends EventTarget implements Component {
           `cannot unregister ${w.qualifiedName} while a start or stop it gave up on still runs`,
         );
       }
-      this.#table.remove(w);
+      table.remove(w);
       w.generation?.end();
-      this.#reporter.count(w, -1);
+      reporter.count(w, -1);
       return Promise.resolve();
     });
   }
 
   /**
-   * Starts one worker from `registered`, `stopped` or `failed`, retrying
-   * failed attempts per its `startRetry` (and the retry budget). Each
-   * attempt has its own `startTimeout`; the call returns by then even if the
-   * worker ignores its signal.
+   * Starts a `registered`, `stopped` or `failed` worker, retrying failed
+   * attempts per its `startRetry` and the retry budget. Each attempt has its
+   * own `startTimeout`, kept even if the worker ignores its signal.
    *
    * @param worker The local or qualified name.
    * @param options `signal` cancels the start (the worker ends `failed`).
    * @returns Resolves once the worker is `running`.
-   * @throws The final attempt's error; {@linkcode WorkerkitError}
-   * `worker_not_found`, `invalid_worker_state`, `retry_budget_exhausted`,
-   * `runtime_shut_down`.
+   * @throws The last attempt's error; {@linkcode WorkerkitError} `worker_not_found`, `invalid_worker_state`, `retry_budget_exhausted`, `runtime_shut_down`.
    *
    * @example Starting one worker
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * runtime.register({ name: "w", worker: { start() {}, stop() {} } });
    * await runtime.start("w");
@@ -362,15 +286,17 @@ export class Runtime extends EventTarget implements Component {
    * ```
    */
   start(worker: string, options?: SignalOptions): Promise<void> {
-    return this.#lifecycle.run(options, (preempt) => {
-      const w = this.#table.require(worker);
-      return this.#lifecycle.start(w, options?.signal, preempt);
-    });
+    const { lifecycle, table } = this.#parts;
+    return lifecycle.run(
+      options,
+      (preempt) =>
+        lifecycle.start(table.require(worker), options?.signal, preempt),
+    );
   }
 
   /**
-   * Starts every `registered`, `stopped` or `failed` worker in registration
-   * order; stops at the first failure without rolling back.
+   * Starts every startable worker in registration order; stops at the first
+   * failure without rolling back.
    *
    * @param options `signal` cancels the remaining starts.
    * @returns Resolves once every startable worker is `running`.
@@ -379,44 +305,42 @@ export class Runtime extends EventTarget implements Component {
    * @example Starting everything
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
-   * runtime.register({ name: "a", worker: { start() {}, stop() {} } });
-   * runtime.register({ name: "b", worker: { start() {}, stop() {} } });
+   * runtime.register({ name: "w", worker: { start() {}, stop() {} } });
    * await runtime.startAll({ signal: AbortSignal.timeout(5_000) });
    * console.log(runtime.status().state); // "running"
    * ```
    */
   startAll(options?: SignalOptions): Promise<void> {
-    return this.#lifecycle.run(
+    const { lifecycle } = this.#parts;
+    return lifecycle.run(
       options,
-      (preempt) => this.#lifecycle.startAll(options?.signal, preempt),
+      (preempt) => lifecycle.startAll(options?.signal, preempt),
     );
   }
 
   /**
-   * Drains a `running` worker: it stops being ready and admitting commands,
-   * and its `drainSignal` aborts. In-flight commands go on.
+   * Drains a `running` worker: unready, admitting no commands, its
+   * `drainSignal` aborted; in-flight commands go on.
    *
    * @param worker The local or qualified name.
-   * @param options `signal` cancels the wait for its turn.
+   * @param options `signal` cancels the wait for the turn.
    * @returns Resolves once the worker is `draining`.
    * @throws {WorkerkitError} `worker_not_found`, `invalid_worker_state`, `runtime_shut_down`.
    *
    * @example Draining a worker
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * runtime.register({ name: "w", worker: { start() {}, stop() {} } });
    * await runtime.start("w");
    * await runtime.drain("w");
-   * console.log(runtime.worker("w")?.status.state); // "draining"
    * ```
    */
   drain(worker: string, options?: SignalOptions): Promise<void> {
-    return this.#lifecycle.run(options, () => {
-      this.#lifecycle.drain(this.#table.require(worker));
+    const { lifecycle, table } = this.#parts;
+    return lifecycle.run(options, () => {
+      lifecycle.drain(table.require(worker));
       return Promise.resolve();
     });
   }
@@ -424,26 +348,23 @@ export class Runtime extends EventTarget implements Component {
   /**
    * Drains every `running` worker; stops at the first failure.
    *
-   * @param options `signal` cancels the wait for its turn.
+   * @param options `signal` cancels the wait for the turn.
    * @returns Resolves once every running worker is `draining`.
    * @throws {WorkerkitError} `runtime_shut_down`.
    *
    * @example Draining everything
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * runtime.register({ name: "w", worker: { start() {}, stop() {} } });
    * await runtime.startAll();
    * await runtime.drainAll();
-   * console.log(runtime.status().state); // "draining"
    * ```
    */
   drainAll(options?: SignalOptions): Promise<void> {
-    return this.#lifecycle.run(options, () => {
-      for (const w of this.#table.all) {
-        if (w.state === "running") this.#lifecycle.drain(w);
-      }
+    const { lifecycle, table } = this.#parts;
+    return lifecycle.run(options, () => {
+      for (const w of table.all) if (w.state === "running") lifecycle.drain(w);
       return Promise.resolve();
     });
   }
@@ -451,55 +372,48 @@ export class Runtime extends EventTarget implements Component {
   /**
    * Drains every `running` worker, trying all of them.
    *
-   * @param options `signal` cancels the wait for its turn.
+   * @param options `signal` cancels the wait for the turn.
    * @returns Resolves once every running worker is `draining`.
    * @throws {AggregateError} Of the drains that failed.
    *
    * @example Draining everything, best effort
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * runtime.register({ name: "w", worker: { start() {}, stop() {} } });
    * await runtime.startAll();
    * await runtime.drainAllBestEffort();
-   * console.log(runtime.worker("w")?.status.state); // "draining"
    * ```
    */
   drainAllBestEffort(options?: SignalOptions): Promise<void> {
-    return this.#lifecycle.run(options, () => {
-      this.#lifecycle.drainAll();
+    const { lifecycle } = this.#parts;
+    return lifecycle.run(options, () => {
+      lifecycle.drainAll();
       return Promise.resolve();
     });
   }
 
   /**
-   * Resolves when the worker has no command in flight. Not a lifecycle
-   * operation: it never waits for a turn.
+   * Resolves when the worker has no command in flight; never waits for a
+   * lifecycle turn.
    *
    * @param worker The local or qualified name.
    * @param options `signal` gives up waiting (rejects with its reason).
    * @returns Resolves when the worker is idle.
    * @throws {WorkerkitError} `worker_not_found`, `invalid_name`.
    *
-   * @example Waiting for a drained worker to finish its commands
+   * @example Waiting for a worker's commands
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * runtime.register({ name: "w", worker: { start() {}, stop() {} } });
-   * await runtime.start("w");
-   * await runtime.drain("w");
    * await runtime.waitIdle("w", { signal: AbortSignal.timeout(5_000) });
-   * await runtime.stop("w");
    * ```
    */
   waitIdle(worker: string, options?: SignalOptions): Promise<void> {
+    const { dispatcher, table } = this.#parts;
     try {
-      return this.#dispatcher.waitIdle(
-        this.#table.require(worker),
-        signalOf(options),
-      );
+      return dispatcher.waitIdle(table.require(worker), signalOf(options));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -514,15 +428,13 @@ export class Runtime extends EventTarget implements Component {
    * @example Waiting until every command has settled
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * await runtime.waitAllIdle({ signal: AbortSignal.timeout(5_000) });
-   * console.log(runtime.status().inFlight); // 0
    * ```
    */
   waitAllIdle(options?: SignalOptions): Promise<void> {
     try {
-      return this.#dispatcher.waitIdle(undefined, signalOf(options));
+      return this.#parts.dispatcher.waitIdle(undefined, signalOf(options));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -530,167 +442,152 @@ export class Runtime extends EventTarget implements Component {
 
   /**
    * Stops a `running`, `draining` or `failed` worker within its
-   * `stopTimeout`. Closes admission for that worker only; it neither waits
-   * for nor cancels in-flight commands (compose drain → waitIdle → stop).
+   * `stopTimeout`. Closes that worker's admission only; it neither waits for
+   * nor cancels in-flight commands (compose drain → waitIdle → stop).
    *
    * @param worker The local or qualified name.
-   * @param options `signal` cancels the wait (the stop goes on; the worker
-   * stays `stopping` until it settles).
+   * @param options `signal` stops waiting; the stop goes on and the worker stays `stopping` until it settles.
    * @returns Resolves once the worker is `stopped`.
-   * @throws The worker's stop error (it ends `failed`);
-   * {@linkcode WorkerkitError} `worker_not_found`, `invalid_worker_state`,
-   * `deadline_exceeded`, `runtime_shut_down`.
+   * @throws The stop's error (the worker ends `failed`); {@linkcode WorkerkitError} `worker_not_found`, `invalid_worker_state`, `deadline_exceeded`, `runtime_shut_down`.
    *
    * @example Stopping one worker
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * runtime.register({ name: "w", worker: { start() {}, stop() {} } });
    * await runtime.start("w");
    * await runtime.stop("w");
-   * console.log(runtime.worker("w")?.status.state); // "stopped"
    * ```
    */
   stop(worker: string, options?: SignalOptions): Promise<void> {
-    return this.#lifecycle.run(options, (preempt) => {
-      const w = this.#table.require(worker);
-      return this.#lifecycle.stop(w, options?.signal, preempt);
-    });
+    const { lifecycle, table } = this.#parts;
+    return lifecycle.run(
+      options,
+      (preempt) =>
+        lifecycle.stop(table.require(worker), options?.signal, preempt),
+    );
   }
 
   /**
-   * Closes runtime-wide admission, then stops every `running`, `draining`
-   * or `failed` worker in reverse registration order, continuing past
-   * failures. A later start reopens admission.
+   * Closes runtime-wide admission, then stops every `running`, `draining` or
+   * `failed` worker in reverse registration order, past failures. A later
+   * start reopens admission.
    *
    * @param options `signal` cancels the remaining stops.
    * @returns Resolves once every stoppable worker is `stopped`.
    * @throws {AggregateError} Of the stops that failed.
    *
-   * @example Stopping everything, then starting again
+   * @example Stopping everything
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * runtime.register({ name: "w", worker: { start() {}, stop() {} } });
    * await runtime.startAll();
    * await runtime.stopAll();
-   * await runtime.startAll();
-   * console.log(runtime.status().state); // "running"
    * ```
    */
   stopAll(options?: SignalOptions): Promise<void> {
-    return this.#lifecycle.run(
+    const { lifecycle } = this.#parts;
+    return lifecycle.run(
       options,
-      (preempt) => this.#lifecycle.stopAll(options?.signal, preempt),
+      (preempt) => lifecycle.stopAll(options?.signal, preempt),
     );
   }
 
   /**
-   * Shuts the runtime down for good: closes admission, preempts the running
-   * lifecycle operation, drains, waits for in-flight commands, and stops
-   * every worker, all under `signal`. When `signal` aborts, it calls `stop`
-   * on every worker not yet stopped with an aborted signal (not awaited).
-   * Pass a signal: without one a command that never settles holds shutdown
-   * forever. A second call waits for the same shutdown.
+   * Shuts down for good: closes admission, preempts the running lifecycle
+   * operation, drains, waits for in-flight commands and stops every worker,
+   * all under `signal`; when it aborts, every worker not yet stopped gets
+   * `stop` with an aborted signal. Pass a signal: a command that never
+   * settles holds shutdown forever otherwise. A second call waits for the same.
    *
-   * @param options `signal` is the shutdown's deadline.
+   * @param options `signal` is the deadline.
    * @returns Resolves once every worker is stopped.
-   * @throws {WorkerkitError} `deadline_exceeded` (naming the phase) when
-   * `signal` aborts first; `invalid_argument` for bad options.
+   * @throws {WorkerkitError} `deadline_exceeded` naming the phase, `invalid_argument`.
    * @throws {AggregateError} Of the stops that failed.
    *
    * @example Shutting down under a deadline
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * runtime.register({ name: "w", worker: { start() {}, stop() {} } });
    * await runtime.startAll();
    * await runtime.shutdown({ signal: AbortSignal.timeout(5_000) });
-   * console.log(runtime.status().state); // "stopped"
    * ```
    */
   shutdown(options?: SignalOptions): Promise<void> {
     try {
-      return this.#shutdown.run(signalOf(options));
+      return this.#parts.shutdown.run(signalOf(options));
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
   /**
-   * The aggregate status. O(1).
+   * The aggregate status, O(1).
    *
    * @returns A fresh, JSON-safe copy.
    *
    * @example Reading the aggregate
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
-   * const { state, ready, workers } = new Runtime({ name: "svc" }).status();
-   * console.log(state, ready, workers); // "registered" false 0
+   * const { state, ready } = new Runtime({ name: "svc" }).status();
+   * console.log(state, ready); // "registered" false
    * ```
    */
   status(): RuntimeStatus {
-    return this.#reporter.status(this.#dispatcher.inFlight);
+    const { reporter, dispatcher } = this.#parts;
+    return reporter.status(dispatcher.inFlight);
   }
 
   /**
-   * Liveness for a `/livez` probe: false while a worker registered with
-   * `livenessOnStall: true` is stalled, so Kubernetes restarts a pod whose
-   * worker is wedged. O(number of such workers).
+   * Liveness for `/livez`: false while a `livenessOnStall` worker is
+   * stalled, so Kubernetes restarts a pod whose worker is wedged.
    *
    * @returns Whether the process is live.
    *
    * @example Answering a liveness probe
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
-   * const runtime = new Runtime({ name: "svc" });
-   * console.log(runtime.live() ? 200 : 503); // 200
+   * console.log(new Runtime({ name: "svc" }).live() ? 200 : 503); // 200
    * ```
    */
   live(): boolean {
-    return this.#table.live();
+    return this.#parts.table.live();
   }
 
   /**
    * The runtime as an ops component (kind `workerkit.runtime`): its
-   * lifecycle as a component state, and one readiness item per worker.
-   * Register it in an `OpsRegistry` so `/readyz` includes it.
+   * lifecycle as a component state, one readiness item per worker.
    *
-   * @returns The readiness, with one item per worker.
+   * @returns The readiness.
    *
    * @example Adding the runtime to an ops registry
    * ```ts
    * import { OpsRegistry, Runtime } from "@workerkit/core";
-   *
-   * const runtime = new Runtime({ name: "svc" });
    * const registry = new OpsRegistry();
-   * registry.register(runtime);
-   * console.log(runtime.readiness().state, registry.readiness().ready); // "not_ready" false
+   * registry.register(new Runtime({ name: "svc" }));
+   * console.log(registry.readiness().ready); // false: nothing runs yet
    * ```
    */
   readiness(): Readiness {
+    const { table, reporter } = this.#parts;
     return runtimeReadiness(
       this.status(),
-      this.#table.all,
-      this.#reporter.policy,
-      this.#reporter.winding,
+      table.all,
+      reporter.policy,
+      reporter.winding,
     );
   }
 
   /**
-   * Inspection for ops: the status, every worker's snapshot and its commands.
+   * Inspection for ops: the status, every worker's snapshot and commands.
    *
    * @returns A fresh, JSON-safe copy.
    *
    * @example Inspecting the runtime
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * runtime.register({ name: "w", worker: { start() {}, stop() {} } });
    * console.log(Object.keys(runtime.inspect().commands)); // ["w"]
@@ -698,7 +595,9 @@ export class Runtime extends EventTarget implements Component {
    */
   inspect(): RuntimeInspection {
     const commands: Record<string, CommandInfo[]> = {};
-    for (const w of this.#table.all) commands[w.name] = this.commands(w.name)!;
+    for (const w of this.#parts.table.all) {
+      commands[w.name] = this.commands(w.name)!;
+    }
     return { status: this.status(), workers: this.workers(), commands };
   }
 
@@ -710,14 +609,13 @@ export class Runtime extends EventTarget implements Component {
    * @example Listing workers
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * runtime.register({ name: "w", worker: { start() {}, stop() {} } });
    * console.log(runtime.workers().map((w) => w.qualifiedName)); // ["svc/w"]
    * ```
    */
   workers(): WorkerSnapshot[] {
-    return this.#table.all.map(snapshot);
+    return this.#parts.table.all.map(snapshot);
   }
 
   /**
@@ -729,14 +627,13 @@ export class Runtime extends EventTarget implements Component {
    * @example Looking a worker up
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
    * runtime.register({ name: "w", worker: { start() {}, stop() {} } });
-   * console.log(runtime.worker("svc/w")?.name, runtime.worker("x")); // "w" undefined
+   * console.log(runtime.worker("svc/w")?.name); // "w"
    * ```
    */
   worker(worker: string): WorkerSnapshot | undefined {
-    const w = this.#table.get(worker);
+    const w = this.#parts.table.get(worker);
     return w ? snapshot(w) : undefined;
   }
 
@@ -744,65 +641,49 @@ export class Runtime extends EventTarget implements Component {
    * A worker's commands, sorted by name.
    *
    * @param worker The local or qualified name.
-   * @returns The commands' public metadata, or `undefined` for an unknown worker.
+   * @returns Their public metadata, or `undefined` for an unknown worker.
    *
    * @example Listing a worker's commands
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
-   * runtime.register({
-   *   name: "w",
-   *   worker: { start() {}, stop() {} },
-   *   commands: [{ name: "b", handler: () => ({}) }, { name: "a", handler: () => ({}) }],
-   * });
-   * console.log(runtime.commands("w")?.map((c) => c.name)); // ["a", "b"]
+   * const flush = { name: "flush", handler: () => ({}) };
+   * runtime.register({ name: "w", worker: { start() {}, stop() {} }, commands: [flush] });
+   * console.log(runtime.commands("w")?.map((c) => c.name)); // ["flush"]
    * ```
    */
   commands(worker: string): CommandInfo[] | undefined {
-    const w = this.#table.get(worker);
+    const w = this.#parts.table.get(worker);
     if (!w) return undefined;
     return [...w.commands.values()].map(commandInfo).sort(byName);
   }
 
   /**
-   * Runs a worker's command. Admission, in order: names valid, worker
-   * exists, command exists, runtime admitting, worker `running`, worker
-   * admitting, runtime cap, worker cap; a refusal rejects at once with its
-   * code (there is no queue). Each attempt has its own `commandTimeout`;
-   * the caller gets `deadline_exceeded` on time even if the handler ignores
-   * its signal. Failed attempts are retried per `commandRetry` and the
-   * retry budget.
+   * Runs a worker's command. Admission, in order: names valid, worker and
+   * command exist, runtime admitting, worker `running` and admitting,
+   * runtime cap, worker cap; a refusal rejects at once (no queue). Each
+   * attempt has its own `commandTimeout`, kept even if the handler ignores
+   * its signal; failures retry per `commandRetry` and the retry budget.
    *
    * @param request The worker, command name and payload.
-   * @param options `signal` cancels the dispatch (like `fetch`).
+   * @param options `signal` cancels the dispatch, as with `fetch`.
    * @returns The handler's result (`{}` when it returned nothing).
-   * @throws The last attempt's error, or the signal's reason;
-   * {@linkcode WorkerkitError} `invalid_argument`, `invalid_name`,
-   * `worker_not_found`, `command_not_found`, `runtime_not_accepting_work`,
-   * `invalid_worker_state`, `worker_not_accepting_work`,
-   * `runtime_saturated`, `worker_saturated`, `deadline_exceeded`,
-   * `retry_budget_exhausted`.
+   * @throws The last attempt's error or the signal's reason; {@linkcode WorkerkitError} `invalid_argument`, `invalid_name`, `invalid_payload`, `worker_not_found`, `command_not_found`, `runtime_not_accepting_work`, `invalid_worker_state`, `worker_not_accepting_work`, `runtime_saturated`, `worker_saturated`, `deadline_exceeded`, `retry_budget_exhausted`.
    *
    * @example Running a command
    * ```ts
    * import { Runtime } from "@workerkit/core";
-   *
    * const runtime = new Runtime({ name: "svc" });
-   * runtime.register({
-   *   name: "cache",
-   *   worker: { start() {}, stop() {} },
-   *   commands: [{ name: "flush", handler: () => ({ message: "flushed" }) }],
-   * });
-   * await runtime.start("cache");
-   * const result = await runtime.dispatch({ worker: "cache", name: "flush" });
-   * console.log(result.message); // "flushed"
+   * const flush = { name: "flush", handler: () => ({ message: "flushed" }) };
+   * runtime.register({ name: "w", worker: { start() {}, stop() {} }, commands: [flush] });
+   * await runtime.start("w");
+   * console.log((await runtime.dispatch({ worker: "w", name: "flush" })).message); // "flushed"
    * ```
    */
   dispatch(
     request: CommandRequest,
     options?: SignalOptions,
   ): Promise<CommandResult> {
-    return this.#dispatcher.dispatch(request, options);
+    return this.#parts.dispatcher.dispatch(request, options);
   }
 }

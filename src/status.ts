@@ -130,3 +130,13 @@ export interface CommandInfo {
    */
   payloadJsonSchema?: Record<string, unknown>;
 }
+
+/** What `Runtime.inspect()` returns. */
+export interface RuntimeInspection {
+  /** The aggregate status. */
+  status: RuntimeStatus;
+  /** Every worker, in registration order. */
+  workers: WorkerSnapshot[];
+  /** Each worker's commands, by local worker name. */
+  commands: Record<string, CommandInfo[]>;
+}

@@ -3,7 +3,7 @@
 // in docs/lifecycle.md checked against the same table.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import type { LifecycleState, TransitionEvent } from "../mod.ts";
 import { ManualClock } from "./_support/manual_clock.ts";
 import { assertNoUnhandled } from "./_support/unhandled.ts";
@@ -156,6 +156,29 @@ test("the diagram in docs/lifecycle.md draws exactly the moves of the table", ()
     for (const from of move.from) table.add(`${from} --> ${move.to}: ${name}`);
   }
   assert.deepEqual([...diagramEdges()].sort(), [...table].sort());
+});
+
+/** Every `.ts` file under `src/`, as paths relative to the repository. */
+function sourceFiles(dir = "src"): string[] {
+  const root = new URL("../", import.meta.url);
+  const found: string[] = [];
+  for (
+    const entry of readdirSync(new URL(dir, root), { withFileTypes: true })
+  ) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory()) found.push(...sourceFiles(path));
+    else if (entry.name.endsWith(".ts")) found.push(path);
+  }
+  return found;
+}
+
+test("nothing but the state reporter writes a worker's lifecycle state", () => {
+  // Worker records live only in src/runtime/; no other layer may import it.
+  const writers = sourceFiles("src/runtime").filter((path) => {
+    const text = readFileSync(new URL(`../${path}`, import.meta.url), "utf8");
+    return /\.state\s*=[^=]/.test(text);
+  });
+  assert.deepEqual(writers, ["src/runtime/_state_reporter.ts"]);
 });
 
 test("no unhandled rejections", assertNoUnhandled);

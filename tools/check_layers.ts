@@ -13,22 +13,8 @@
  */
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { join, relative } from "node:path";
+import { externalProblem, fileProblem, type Rules } from "./_layer_rules.ts";
 
-interface Layer {
-  paths: string[];
-  imports?: string[];
-  entrypoints?: string[];
-  external?: string[];
-}
-interface Exception {
-  from: string;
-  to: string;
-  why: string;
-}
-interface Rules {
-  layers: Record<string, Layer>;
-  exceptions?: Exception[];
-}
 interface Resolved {
   specifier?: string;
 }
@@ -47,55 +33,6 @@ const rules = JSON.parse(
 ) as Rules;
 const denoJson = JSON.parse(await Deno.readTextFile(join(root, "deno.json")));
 const rootUrl = pathToFileURL(root).href.replace(/\/?$/, "/");
-
-/** The layer of a repository path: the one with the longest matching prefix. */
-function layerOf(path: string): string | undefined {
-  let best: string | undefined;
-  let bestLength = -1;
-  for (const [name, layer] of Object.entries(rules.layers)) {
-    for (const prefix of layer.paths) {
-      const matches = prefix.endsWith("/")
-        ? path.startsWith(prefix)
-        : path === prefix;
-      if (matches && prefix.length > bestLength) {
-        best = name;
-        bestLength = prefix.length;
-      }
-    }
-  }
-  return best;
-}
-
-/** Why `from` may not import `to` (a repository path), or `undefined`. */
-function fileProblem(from: string, to: string): string | undefined {
-  const own = layerOf(from);
-  const target = layerOf(to);
-  if (own === undefined) return undefined;
-  if (target === undefined) return `${to} belongs to no layer`;
-  if (own === target) return undefined;
-  const layer = rules.layers[own]!;
-  if (layer.entrypoints !== undefined) {
-    return layer.entrypoints.includes(to)
-      ? undefined
-      : `${own} may import only ${layer.entrypoints.join(", ")}`;
-  }
-  return (layer.imports ?? []).includes(target)
-    ? undefined
-    : `${own} may not import ${target}`;
-}
-
-/** Why `from` may not use the external module `specifier`, or `undefined`. */
-function externalProblem(from: string, specifier: string): string | undefined {
-  const own = layerOf(from);
-  if (own === undefined) return undefined;
-  const allowed = rules.layers[own]!.external ?? [];
-  const ok = allowed.some((name) =>
-    name.endsWith(":")
-      ? specifier.startsWith(name)
-      : specifier === name || specifier.startsWith(`${name}/`)
-  );
-  return ok ? undefined : `${own} may not import external ${specifier}`;
-}
 
 function excepted(from: string, to: string): boolean {
   return (rules.exceptions ?? []).some((e) => e.from === from && e.to === to);
@@ -149,10 +86,10 @@ for (const file of [...roots, ...all]) {
         if (resolved === undefined) continue;
         const to = repoPath(resolved);
         const problem = to === undefined
-          ? externalProblem(from, dep.specifier)
+          ? externalProblem(rules, from, dep.specifier)
           : excepted(from, to)
           ? undefined
-          : fileProblem(from, to);
+          : fileProblem(rules, from, to);
         if (problem !== undefined) {
           problems.add(`${from} → ${to ?? dep.specifier}: ${problem}`);
         }

@@ -70,9 +70,11 @@ export interface WorkerkitErrorOptions extends ErrorOptions {
 }
 
 /**
- * The one error class Workerkit throws for its own conditions. Plain misuse
- * of an argument's type or range throws a built-in `TypeError` or
- * `RangeError` instead.
+ * The one error class Workerkit throws for its own conditions, including
+ * plain misuse of an argument (a wrong type, an out-of-range value, an
+ * unknown option key), which is code `invalid_argument`. The one exception is
+ * the standalone retry toolkit (`@workerkit/core/retry`), which throws
+ * `TypeError` / `RangeError` as `@std/async` does (see docs/errors.md).
  *
  * @example Telling refusals apart by code
  * ```ts

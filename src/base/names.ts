@@ -72,7 +72,6 @@ function isNameCode(c: number): boolean {
  * @param s The candidate name.
  * @returns `true` when `s` is a valid name; `false` otherwise, including when
  * `s` is not a string at all.
- * @throws Never.
  *
  * @example Checking a name without building an error
  * ```ts
@@ -126,7 +125,6 @@ export function isWorkerRef(ref: string): boolean {
  * @param s The candidate command name.
  * @returns `true` when `s` is a valid command name; `false` otherwise,
  * including when `s` is not a string at all.
- * @throws Never.
  *
  * @example Checking a command name without building an error
  * ```ts
@@ -159,7 +157,6 @@ export function isValidCommandName(s: string): boolean {
  * characters, only `a-z`, `0-9`, `-` and `_`.
  *
  * @param name The candidate runtime name; any value is accepted and checked.
- * @returns Nothing; returns normally when the name is valid.
  * @throws {WorkerkitError} With code `invalid_name` when `name` is not a
  * string, is empty, is too long or holds a character outside `a-z 0-9 - _`.
  * The message says which rule failed.
@@ -188,7 +185,6 @@ export function validateRuntimeName(name: unknown): void {
  *
  * @param name The candidate worker local name; any value is accepted and
  * checked.
- * @returns Nothing; returns normally when the name is valid.
  * @throws {WorkerkitError} With code `invalid_name` when `name` is not a
  * string, is empty, is too long or holds a character outside `a-z 0-9 - _`
  * (a qualified `runtime/worker` name is refused here too). The message says
@@ -221,7 +217,6 @@ export function validateWorkerName(name: unknown): void {
  * `/`.
  *
  * @param name The candidate command name; any value is accepted and checked.
- * @returns Nothing; returns normally when the name is valid.
  * @throws {WorkerkitError} With code `invalid_name` when `name` is not a
  * string, is empty, is too long, starts or ends with `/`, has an empty or
  * too long segment, or holds a character outside `a-z 0-9 - _ /`. The

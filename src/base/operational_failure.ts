@@ -14,7 +14,6 @@ const MAX_MESSAGE_LENGTH = 1024;
  * @internal
  * @param code The candidate code.
  * @returns `true` when `code` is a valid public failure code.
- * @throws Never.
  *
  * @example Checking a code before building a failure
  * ```ts
@@ -49,7 +48,6 @@ export function isValidFailureCode(code: unknown): code is string {
  * @internal
  * @param message The candidate message.
  * @returns `true` when `message` is a valid public failure message.
- * @throws Never.
  *
  * @example Checking a message before building a failure
  * ```ts

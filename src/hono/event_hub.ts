@@ -2,7 +2,8 @@ import type { Clock, Runtime, RuntimeEventMap } from "../../mod.ts";
 import { CommandBuckets, type CommandSeries } from "./command_buckets.ts";
 import { EventRing, type RingEntry } from "./event_ring.ts";
 import type { OpsView } from "./options.ts";
-import { publicEvent, STREAMED_EVENT_TYPES } from "./public_event.ts";
+import { publicEvent } from "../../mod.ts";
+import { STREAMED_EVENT_TYPES } from "./streamed_events.ts";
 import type { ServiceIdentity } from "./service_identity.ts";
 import { Marks, type Point, Timeline } from "./state_timeline.ts";
 

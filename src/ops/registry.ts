@@ -210,7 +210,6 @@ export class OpsRegistry {
    * @param component The component; its `name` must be unique in this
    * registry.
    * @param options The component's policy; `required` by default.
-   * @returns Nothing.
    * @throws {WorkerkitError} `invalid_name` when the component's name is not
    * a non-empty string of at most 128 characters of `a-z 0-9 - _`;
    * `invalid_argument` when `component` is not an object, `readiness` is
@@ -285,7 +284,6 @@ export class OpsRegistry {
    * @param name The component's name.
    * @returns `true` when a component of that name was removed; `false` when
    * there was none (including when `name` is not a valid name).
-   * @throws Never.
    *
    * @example Removing a component at shutdown
    * ```ts
@@ -357,7 +355,6 @@ export class OpsRegistry {
    * order. Calls no component code.
    *
    * @returns A fresh array the caller may mutate.
-   * @throws Never.
    *
    * @example Listing the components
    * ```ts

@@ -2,7 +2,8 @@ import { Attempt, invoke } from "../base/_attempt.ts";
 import { noop } from "../base/_promise.ts";
 import type { Clock } from "../base/clock.ts";
 import { WorkerkitError } from "../base/errors.ts";
-import { runAttempts } from "../retry/_attempts.ts";
+import { type AttemptLoop, runAttempts } from "../retry/_attempts.ts";
+import type { RetryPolicy } from "../retry/policy.ts";
 import { anySignal, signalOf, type SignalOptions } from "../signal_options.ts";
 import type { WorkerContext } from "../worker.ts";
 import type { Dispatcher } from "./_dispatcher.ts";
@@ -114,43 +115,42 @@ export class Lifecycle {
     signal: AbortSignal | undefined,
     preempt: AbortSignal,
   ): Promise<void> {
-    let generation: Generation | undefined;
-    let attempt: Attempt | undefined;
-    return runAttempts({
-      run: async () => {
-        generation = this.newGeneration(w);
-        attempt = new Attempt(
-          this.#clock,
-          w.settings.startTimeout,
-          signal,
-          preempt,
-        );
-        const ctx = this.#context(generation, attempt.signal);
-        const work = this.#afterPending(
-          w,
-          attempt.signal,
-          () => w.worker.start(ctx),
-        );
-        try {
-          await attempt.race(work, `start of ${w.qualifiedName}`);
-        } finally {
-          attempt.settle();
-        }
-        this.#started(w, generation);
-      },
-      failed: (error, failures) => {
-        this.#reporter.recordFailure(w, error, "lifecycle", failures);
-        const canceled = attempt!.signal.aborted && !attempt!.timedOut;
-        return canceled ? { stop: error } : undefined;
-      },
-      policy: w.settings.startRetry,
-      clock: this.#clock,
-      // An aborted wait rejects with the signal's reason, as retry() does.
-      signal: anySignal(signal, preempt),
-      budget: this.#budget,
-      what: `start of ${w.qualifiedName}`,
-      beforeWait: () => generation!.end(),
-    });
+    return runAttempts(new StartAttempts(this, w, signal, preempt));
+  }
+
+  /** One start attempt: a new generation under its own deadline. */
+  async attemptStart(
+    w: ManagedWorker,
+    attempt: Attempt,
+  ): Promise<Generation> {
+    const generation = this.newGeneration(w);
+    const ctx = this.#context(generation, attempt.signal);
+    const work = this.#afterPending(
+      w,
+      attempt.signal,
+      () => w.worker.start(ctx),
+    );
+    try {
+      await attempt.race(work, `start of ${w.qualifiedName}`);
+    } finally {
+      attempt.settle();
+    }
+    this.#started(w, generation);
+    return generation;
+  }
+
+  /** Records a failed start attempt. */
+  startFailed(w: ManagedWorker, error: unknown, failures: number): void {
+    this.#reporter.recordFailure(w, error, "lifecycle", failures);
+  }
+
+  /** The runtime's clock and retry budget, for the start attempt loop. */
+  get clock(): Clock {
+    return this.#clock;
+  }
+
+  get budget(): RetryBudget | undefined {
+    return this.#budget;
   }
 
   /** Moves a failed start, stall or report to `failed`. */
@@ -477,4 +477,72 @@ const DRAINING = new DOMException("the worker is draining", "AbortError");
 
 function abortDrain(generation: Generation): void {
   if (!generation.drain.signal.aborted) generation.drain.abort(DRAINING);
+}
+
+/**
+ * The attempt loop of one start: each attempt is a new generation with its
+ * own `startTimeout`; a canceled attempt (not a timeout) is not retried.
+ */
+class StartAttempts implements AttemptLoop<void> {
+  readonly #lifecycle: Lifecycle;
+  readonly #w: ManagedWorker;
+  readonly #signal: AbortSignal | undefined;
+  readonly #preempt: AbortSignal;
+  #attempt: Attempt | undefined;
+
+  constructor(
+    lifecycle: Lifecycle,
+    w: ManagedWorker,
+    signal: AbortSignal | undefined,
+    preempt: AbortSignal,
+  ) {
+    this.#lifecycle = lifecycle;
+    this.#w = w;
+    this.#signal = signal;
+    this.#preempt = preempt;
+  }
+
+  get policy(): RetryPolicy {
+    return this.#w.settings.startRetry;
+  }
+
+  get clock(): Clock {
+    return this.#lifecycle.clock;
+  }
+
+  /** An aborted wait rejects with the signal's reason, as retry() does. */
+  get signal(): AbortSignal | undefined {
+    return anySignal(this.#signal, this.#preempt);
+  }
+
+  get budget(): RetryBudget | undefined {
+    return this.#lifecycle.budget;
+  }
+
+  get what(): string {
+    return `start of ${this.#w.qualifiedName}`;
+  }
+
+  async run(): Promise<void> {
+    const w = this.#w;
+    this.#attempt = new Attempt(
+      this.#lifecycle.clock,
+      w.settings.startTimeout,
+      this.#signal,
+      this.#preempt,
+    );
+    await this.#lifecycle.attemptStart(w, this.#attempt);
+  }
+
+  failed(error: unknown, failures: number): { stop: unknown } | undefined {
+    this.#lifecycle.startFailed(this.#w, error, failures);
+    const attempt = this.#attempt!;
+    return attempt.signal.aborted && !attempt.timedOut
+      ? { stop: error }
+      : undefined;
+  }
+
+  beforeWait(): void {
+    this.#w.generation?.end();
+  }
 }

@@ -11,7 +11,7 @@ import {
   transitionOf,
   type TransitionRecord,
 } from "./_managed_worker.ts";
-import { canMove, type Move, type MoveName, MOVES } from "./_worker_state.ts";
+import { COMPILED, type CompiledMove, type MoveName } from "./_worker_state.ts";
 
 /**
  * Owns what the runtime reports about itself: the O(1) aggregate of every
@@ -104,47 +104,56 @@ export class StateReporter {
   move(
     w: ManagedWorker,
     moves: MoveName | readonly MoveName[],
-    startDefaults?: { readySet: boolean; acceptingSet: boolean },
+    startDefaults?: StartFlags,
   ): boolean {
-    const names = typeof moves === "string" ? [moves] : moves;
-    if (!canMove(w.state, names[0]!)) return false;
+    const names = typeof moves === "string" ? undefined : moves;
+    const first = COMPILED[names ? names[0]! : moves as MoveName];
+    if (!first.from.has(w.state)) return false;
     const wasReady = w.effectiveReady;
-    const landed: Array<
-      { from: LifecycleState; to: LifecycleState; reason: string | undefined }
-    > = [];
+    const from = w.state;
     this.#aggregate.count(w, -1);
-    for (const name of names) {
-      if (!canMove(w.state, name)) break;
-      const from = w.state;
-      land(w, name, startDefaults);
-      if (from === "running") {
-        w.watchdog?.disarm();
-        w.stalled = false;
+    land(w, first, startDefaults);
+    // A sequence (only fail + restart) lands its later moves in the same change.
+    let later: Array<[LifecycleState, CompiledMove]> | undefined;
+    let allowed = true;
+    for (let i = 1; names !== undefined && i < names.length; i++) {
+      const move = COMPILED[names[i]!];
+      if (!move.from.has(w.state)) {
+        allowed = false;
+        break;
       }
-      landed.push({ from, to: w.state, reason: (MOVES[name] as Move).reason });
+      (later ??= []).push([w.state, move]);
+      land(w, move, startDefaults);
     }
     this.#aggregate.count(w, 1);
-    for (const step of landed) {
-      this.#transitioned(w, step.from, step.to, step.reason);
+    this.#transitioned(w, from, first.to, first.reason);
+    let reason = first.reason;
+    for (const [step, move] of later ?? []) {
+      this.#transitioned(w, step, move.to, move.reason);
+      reason = move.reason;
     }
     if (w.effectiveReady !== wasReady) this.#workerReadiness(w);
-    this.refresh(landed[landed.length - 1]!.reason);
+    this.refresh(reason);
     if (w.state === "running") w.watchdog?.arm();
-    return landed.length === names.length;
+    return allowed;
   }
 
   /** Sets the worker's own readiness flag. */
   setReady(w: ManagedWorker, ready: boolean): void {
-    this.#flag(w, () => {
-      w.ready = ready;
-    });
+    if (w.ready === ready) return;
+    const wasReady = w.effectiveReady;
+    this.#aggregate.count(w, -1);
+    w.ready = ready;
+    this.#counted(w, wasReady);
   }
 
   /** Sets whether the worker shows stalled. */
   setStalled(w: ManagedWorker, stalled: boolean): void {
-    this.#flag(w, () => {
-      w.stalled = stalled;
-    });
+    if (w.stalled === stalled) return;
+    const wasReady = w.effectiveReady;
+    this.#aggregate.count(w, -1);
+    w.stalled = stalled;
+    this.#counted(w, wasReady);
   }
 
   /** Recomputes the runtime's state and readiness and reports changes. */
@@ -166,7 +175,8 @@ export class StateReporter {
         });
       }
     }
-    const ready = !this.winding && this.#aggregate.ready(this.#policy);
+    const ready = !this.#shuttingDown && !this.#stoppingBegun &&
+      this.#aggregate.ready(this.#policy);
     if (ready !== this.#ready) {
       this.#ready = ready;
       if (this.emitter.wants("readiness")) {
@@ -222,11 +232,8 @@ export class StateReporter {
     return isoTime(this.#clock.now());
   }
 
-  /** A flag change: out of the aggregate, `apply`, back in, events. */
-  #flag(w: ManagedWorker, apply: () => void): void {
-    const wasReady = w.effectiveReady;
-    this.#aggregate.count(w, -1);
-    apply();
+  /** A flag changed: the worker back into the aggregate, then the events. */
+  #counted(w: ManagedWorker, wasReady: boolean): void {
     this.#aggregate.count(w, 1);
     if (w.effectiveReady !== wasReady) this.#workerReadiness(w);
     this.refresh();
@@ -258,19 +265,29 @@ export class StateReporter {
   }
 }
 
-/** Lands one allowed move on the worker: its state, cleared and set flags. */
+/** The flags a start set through the handle, which win over the start defaults. */
+interface StartFlags {
+  readonly readySet: boolean;
+  readonly acceptingSet: boolean;
+}
+
+/**
+ * Lands one allowed move on the worker: its state, cleared and set flags,
+ * and the rule for leaving `running` (watchdog disarmed, `stalled` cleared).
+ */
 function land(
   w: ManagedWorker,
-  name: MoveName,
-  startDefaults: { readySet: boolean; acceptingSet: boolean } | undefined,
+  move: CompiledMove,
+  startDefaults: StartFlags | undefined,
 ): void {
-  const move: Move = MOVES[name];
-  w.state = move.to;
-  for (const flag of move.clears ?? []) {
-    if (flag === "ready") w.ready = false;
-    else w.accepting = false;
+  if (w.state === "running") {
+    w.watchdog?.disarm();
+    w.stalled = false;
   }
-  if (move.sets === undefined) return;
+  w.state = move.to;
+  if (move.clearsReady) w.ready = false;
+  if (move.clearsAccepting) w.accepting = false;
+  if (!move.startDefaults) return;
   if (!startDefaults?.readySet) w.ready = w.settings.readyOnStart;
   if (!startDefaults?.acceptingSet) {
     w.accepting = w.settings.acceptingWorkOnStart;

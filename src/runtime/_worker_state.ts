@@ -79,9 +79,36 @@ export const MOVES = {
 /** The name of a move. */
 export type MoveName = keyof typeof MOVES;
 
+/** A move as the reporter applies it: the table's entry, precomputed. */
+export interface CompiledMove {
+  readonly from: ReadonlySet<LifecycleState>;
+  readonly to: LifecycleState;
+  readonly clearsReady: boolean;
+  readonly clearsAccepting: boolean;
+  readonly startDefaults: boolean;
+  readonly reason: string | undefined;
+}
+
+/** The table in the form the hot path reads (set lookups, no allocation). */
+export const COMPILED: Readonly<Record<MoveName, CompiledMove>> = (() => {
+  const out = {} as Record<MoveName, CompiledMove>;
+  for (const name of Object.keys(MOVES) as MoveName[]) {
+    const move: Move = MOVES[name];
+    out[name] = {
+      from: new Set(move.from),
+      to: move.to,
+      clearsReady: move.clears?.includes("ready") ?? false,
+      clearsAccepting: move.clears?.includes("accepting") ?? false,
+      startDefaults: move.sets?.includes("startDefaults") ?? false,
+      reason: move.reason,
+    };
+  }
+  return out;
+})();
+
 /** Whether a worker in `state` may make `move`. */
 export function canMove(state: LifecycleState, move: MoveName): boolean {
-  return (MOVES[move].from as readonly LifecycleState[]).includes(state);
+  return COMPILED[move].from.has(state);
 }
 
 /** The states `unregister()` accepts: the same as `start`'s. */
