@@ -27,6 +27,8 @@ export type { FetchHandler, ServeOptions, Server } from "../mod.ts";
 interface BunServer {
   readonly port: number;
   readonly hostname: string;
+  /** The bound address; older Bun versions lack it. */
+  readonly address?: { address: string; port: number } | null;
   stop(closeActiveConnections?: boolean): Promise<void> | void;
 }
 
@@ -38,6 +40,18 @@ interface BunGlobal {
     idleTimeout: number;
     fetch: FetchHandler;
   }): BunServer;
+}
+
+/**
+ * Where the server listens, as Node and Deno report it: the bound address
+ * (`::` for every interface), not Bun's `hostname`, which says `localhost`
+ * for a server on every interface.
+ */
+function boundUrl(server: BunServer): URL {
+  const bound = server.address;
+  return bound
+    ? serverUrl(bound.address, bound.port)
+    : serverUrl(server.hostname, server.port);
 }
 
 /**
@@ -96,7 +110,7 @@ export function serve(
     const listen = hostname === undefined ? { port } : { port, hostname };
     const server = bun.serve({ ...listen, idleTimeout: 0, fetch: handler });
     return Promise.resolve({
-      url: serverUrl(server.hostname, server.port),
+      url: boundUrl(server),
       shutdownDelay,
       shutdown: (signal?: AbortSignal) =>
         until(

@@ -43,6 +43,21 @@ test("serve() picks this runtime's server, listens where asked and shuts down", 
   await assert.rejects(fetch(server.url), "no longer listening");
 });
 
+test("serve() reports the address it bound, not the name it was given", async () => {
+  // "localhost" resolves to a loopback address; every adapter reports that
+  // address (Bun's own hostname would say "localhost").
+  const server = await serve(() => new Response("ok"), {
+    port: 0,
+    hostname: "localhost",
+  });
+  try {
+    assert.match(server.url.hostname, /^(127\.0\.0\.1|\[::1\])$/);
+    assert.equal(await (await fetch(server.url)).text(), "ok");
+  } finally {
+    await close(server);
+  }
+});
+
 test("serve() refuses bad options with invalid_argument", async () => {
   for (
     const options of [
