@@ -6,8 +6,10 @@
  * (`tools/_consumer_phase.ts`: the npm tarball and the JSR layout in
  * throwaway consumer projects) as `consumer`; streams each one's own output,
  * then prints one summary line per phase and a final line `N passed, M
- * failed`. Exits non-zero when any phase failed, crashed or printed no
- * summary that could be read (such a phase counts as 1 failed).
+ * failed` (then `, K skipped` when tests were registered as skipped, e.g.
+ * infra tests without their server: counted apart, never as passed). Exits
+ * non-zero when any phase failed, crashed or printed no summary that could
+ * be read (such a phase counts as 1 failed).
  *
  * Usage (through `deno task test`, which runs `npm install` first):
  *
@@ -57,6 +59,8 @@ const TEST_TIMEOUT_MS = 120_000;
 interface Counts {
   passed: number;
   failed: number;
+  /** Tests registered as skipped (Deno says "ignored"): neither passed nor failed. */
+  skipped: number;
 }
 
 interface Runtime {
@@ -93,8 +97,13 @@ function nodeRuntime(name: string, node = name): Runtime {
       const pass = last(out, /^ℹ pass (\d+)$/gm);
       const fail = last(out, /^ℹ fail (\d+)$/gm);
       const cancelled = last(out, /^ℹ cancelled (\d+)$/gm) ?? [0];
+      const skipped = last(out, /^ℹ skipped (\d+)$/gm) ?? [0];
       if (!pass || !fail) return undefined;
-      return { passed: pass[0]!, failed: fail[0]! + cancelled[0]! };
+      return {
+        passed: pass[0]!,
+        failed: fail[0]! + cancelled[0]!,
+        skipped: skipped[0]!,
+      };
     },
   };
 }
@@ -105,13 +114,17 @@ const RUNTIMES: Runtime[] = [
     exe: Deno.execPath(),
     args: (files) => ["test", "-A", ...files],
     parse(out) {
-      // "ok | 12 passed (3 steps) | 0 failed" — steps are subtests; Node
-      // counts those as tests too, so they are added in.
+      // "ok | 12 passed (3 steps) | 0 failed | 2 ignored" — steps are
+      // subtests; Node counts those as tests too, so they are added in.
       const m = last(
         out,
-        /^(?:ok|FAILED) \| (\d+) passed(?: \((\d+) steps?\))? \| (\d+) failed(?: \((\d+) steps?\))?/gm,
+        /^(?:ok|FAILED) \| (\d+) passed(?: \((\d+) steps?\))? \| (\d+) failed(?: \((\d+) steps?\))?(?: \| (\d+) ignored)?/gm,
       );
-      return m && { passed: m[0]! + m[1]!, failed: m[2]! + m[3]! };
+      return m && {
+        passed: m[0]! + m[1]!,
+        failed: m[2]! + m[3]!,
+        skipped: m[4]!,
+      };
     },
   },
   nodeRuntime("node22"),
@@ -130,8 +143,13 @@ const RUNTIMES: Runtime[] = [
       const fail = last(out, /^ (\d+) fail$/gm);
       // Errors thrown outside any test ("Unhandled error between tests").
       const errors = last(out, /^ (\d+) errors?$/gm) ?? [0];
+      const skipped = last(out, /^ (\d+) skip$/gm) ?? [0];
       if (!pass || !fail) return undefined;
-      return { passed: pass[0]!, failed: fail[0]! + errors[0]! };
+      return {
+        passed: pass[0]!,
+        failed: fail[0]! + errors[0]!,
+        skipped: skipped[0]!,
+      };
     },
   },
   { ...nodeRuntime("browser", "node24"), browser: true },
@@ -312,7 +330,11 @@ interface Result extends Counts {
 /** Runs one runtime, streaming its output through, and reads its totals. */
 async function run(runtime: Runtime, files: string[]): Promise<Result> {
   const started = performance.now();
-  const done = (counts: Counts, note = ""): Result => ({
+  const done = (
+    counts: Omit<Counts, "skipped"> & { skipped?: number },
+    note = "",
+  ): Result => ({
+    skipped: 0,
     ...counts,
     note,
     ms: performance.now() - started,
@@ -383,6 +405,7 @@ async function run(runtime: Runtime, files: string[]): Promise<Result> {
     return done({
       passed: counts?.passed ?? 0,
       failed: (counts?.failed ?? 0) + 1,
+      skipped: counts?.skipped ?? 0,
     }, `killed after ${RUNTIME_TIMEOUT_MS / 60_000} min`);
   }
   if (!counts) {
@@ -393,7 +416,7 @@ async function run(runtime: Runtime, files: string[]): Promise<Result> {
   }
   if (!status.success && counts.failed === 0) {
     return done(
-      { passed: counts.passed, failed: 1 },
+      { passed: counts.passed, failed: 1, skipped: counts.skipped },
       `exit code ${status.code}`,
     );
   }
@@ -450,15 +473,24 @@ for (const runtime of phases) {
 const width = Math.max(...results.map(([name]) => name.length));
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 console.log("\n━━━ summary ━━━");
+// A skipped test neither passed nor failed: it is counted apart, so that a
+// phase whose tests could not run never reads as all green.
+const skips = (n: number, word: string) => n ? `, ${n} ${word}` : "";
 for (const [name, r] of results) {
   const note = r.note ? `  (${r.note})` : "";
   console.log(
     `${r.failed ? "✖" : "✔"} ${
       name.padEnd(width)
-    }  ${r.passed} pass, ${r.failed} fail  ${seconds(r.ms)}${note}`,
+    }  ${r.passed} pass, ${r.failed} fail${skips(r.skipped, "skipped")}  ${
+      seconds(r.ms)
+    }${note}`,
   );
 }
 const passed = results.reduce((n, [, r]) => n + r.passed, 0);
 const failed = results.reduce((n, [, r]) => n + r.failed, 0);
-console.log(`${passed} passed, ${failed} failed`);
+const skipped = results.reduce((n, [, r]) => n + r.skipped, 0);
+// .ci/run reads N and M from this last line (an optional ", K skipped" after).
+console.log(
+  `${passed} passed, ${failed} failed${skips(skipped, "skipped")}`,
+);
 Deno.exit(failed ? 1 : 0);

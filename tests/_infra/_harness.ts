@@ -1,8 +1,9 @@
 // What both deploy-under-load test files share: one server per file, started
-// on first use; the skip-or-fail rule when it cannot start; polling for a
-// condition with a deadline; the secret-canary check on child output.
+// before the tests are registered; the skip-or-fail rule when it cannot
+// start; polling for a condition with a deadline; the secret-canary check on
+// child output.
 import assert from "node:assert/strict";
-import { after, test, type TestContext } from "node:test";
+import { after, test } from "node:test";
 import {
   freePort,
   type Started,
@@ -16,61 +17,83 @@ export const SHUTDOWN_TIMEOUT_MS = 10_000;
 /** A SIGTERM exit must come within the budget plus process teardown, ms. */
 const EXIT_BOUND_MS = SHUTDOWN_TIMEOUT_MS + 5_000;
 
-/** One lazily started server, shared by a file's tests. */
+/**
+ * One server, shared by a file's tests, started before they are
+ * registered: a test that needs a server that could not start is
+ * registered as skipped (node:test's `skip` option, so every runtime counts
+ * it as skipped, never as passed), with a `SKIPPED` line saying why. Under
+ * CI (CI=true) it is registered as a test that fails with that message
+ * instead: a missing server must never pass silently.
+ */
 export class ServerSlot {
   readonly #what: string;
-  readonly #start: () => Promise<Started>;
-  #started: Promise<Started> | undefined;
-
+  readonly #started: Started;
   #stopped = false;
 
-  constructor(what: string, start: () => Promise<Started>) {
+  /**
+   * Starts the server (`what` names it in messages); await it at the top
+   * of the test file, before the tests are registered.
+   */
+  static async start(
+    what: string,
+    start: () => Promise<Started>,
+  ): Promise<ServerSlot> {
+    return new ServerSlot(what, await start());
+  }
+
+  private constructor(what: string, started: Started) {
     this.#what = what;
-    this.#start = start;
+    this.#started = started;
     // Node and Bun run this even when a filter skips stopTest(); under
     // `deno test` (which skips `after`) the exit hook of _servers.ts does.
     after(() => this.stop());
   }
 
-  /**
-   * The server, or undefined after skipping the test with a clear message
-   * (outside CI). Under CI (CI=true) a server that cannot start fails the
-   * test: a missing server must never pass silently.
-   */
-  async get(t: TestContext): Promise<TestServer | undefined> {
-    this.#started ??= this.#start();
-    const started = await this.#started;
-    if ("server" in started) return started.server;
-    const message = `${this.#what} could not be started: ${started.problem}`;
-    if (underCI) assert.fail(`${message} (CI=true: this counts as a failure)`);
-    console.log(`SKIPPED (${t.name}): ${message}`);
-    // Bun's TestContext may lack skip(); the SKIPPED line is the message then.
-    (t as { skip?: (message: string) => void }).skip?.(message);
-    return undefined;
+  /** Why the tests cannot run, or undefined when the server runs. */
+  get #problem(): string | undefined {
+    if ("server" in this.#started) return undefined;
+    return `${this.#what} could not be started: ${this.#started.problem}`;
   }
 
   /**
-   * A test that needs the server (skipped, or failed under CI, without it).
-   * Deploy tests are long: the timeout is generous.
+   * Registers a test that needs the server: skipped without it (failed
+   * under CI). Deploy tests are long: the timeout is generous.
    */
   test(name: string, body: (server: TestServer) => Promise<void>): void {
-    test(name, { timeout: 150_000 }, async (t) => {
-      const server = await this.get(t);
-      if (server) await body(server);
-    });
+    const started = this.#started;
+    if ("server" in started) {
+      test(name, { timeout: 150_000 }, () => body(started.server));
+      return;
+    }
+    this.#missing(name);
   }
 
   /** Ends the file's tests: stops the server if one was started. */
   stopTest(): void {
-    test(`${this.#what} stops`, () => this.stop());
+    const name = `${this.#what} stops`;
+    if (this.#problem === undefined) test(name, () => this.stop());
+    else this.#missing(name);
+  }
+
+  /** Registers `name` as skipped (or, under CI, failing) for the problem. */
+  #missing(name: string): void {
+    const message = this.#problem!;
+    if (underCI) {
+      test(name, () => {
+        assert.fail(`${message} (CI=true: this counts as a failure)`);
+      });
+      return;
+    }
+    // Deno's report does not show a skip's message: this line does.
+    console.log(`SKIPPED (${name}): ${message}`);
+    test(name, { skip: message }, () => {});
   }
 
   /** Stops the server if one was started. */
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    const started = await this.#started;
-    if (started && "server" in started) await started.server.stop();
+    if ("server" in this.#started) await this.#started.server.stop();
   }
 }
 

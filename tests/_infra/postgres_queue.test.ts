@@ -26,7 +26,7 @@ import {
 import { startPostgres } from "./_servers.ts";
 import { runtimeName, type Service } from "./_service.ts";
 
-const pg = new ServerSlot("PostgreSQL", startPostgres);
+const pg = await ServerSlot.start("PostgreSQL", startPostgres);
 const TOTAL = 10_000;
 const TOKEN = crypto.randomUUID();
 /** Jobs n = 1 and 2 always fail; every 500th fails once. */

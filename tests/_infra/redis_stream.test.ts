@@ -25,7 +25,7 @@ import {
 import { startRedis } from "./_servers.ts";
 import { runtimeName, type Service } from "./_service.ts";
 
-const redis = new ServerSlot("redis-server", startRedis);
+const redis = await ServerSlot.start("redis-server", startRedis);
 const TOTAL = 10_000;
 const TOKEN = crypto.randomUUID();
 
