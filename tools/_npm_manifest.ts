@@ -2,7 +2,8 @@
  * The npm `package.json` of `@workerkit/core`, derived from `deno.json` so
  * that the two packages cannot drift: same name, version and license, the
  * same export subpaths, and the `npm:` imports of `deno.json` that the
- * package uses as optional peer dependencies. See docs/packaging.md.
+ * package uses: `@hono/node-server` as a dependency, the others as optional
+ * peer dependencies. See docs/packaging.md.
  *
  * @module
  */
@@ -67,11 +68,22 @@ function built(source: string): string {
 }
 
 /**
- * The optional peer dependencies: each `npm:` import of `deno.json`, with
- * a caret range from its lowest version (a peer range is the user's
- * choice of version, so it is not pinned tighter than semver allows).
+ * The packages that are regular `dependencies` rather than optional peers.
+ * `@hono/node-server` is what the Node adapter (`/node`, and `/serve` on
+ * Node) runs on: a Node user of `/serve` always needs it, and as an
+ * optional peer `npm install @workerkit/core hono` left `serve()` failing
+ * on Node. It is small and needs only `hono`. The core itself still
+ * imports nothing; `hono` and `@opentelemetry/api` stay optional peers,
+ * since their versions are the application's choice (one copy of each).
  */
-export function peersOf(config: DenoConfig): Record<string, string> {
+const DEPENDENCIES: readonly string[] = ["@hono/node-server"];
+
+/**
+ * Each `npm:` import of `deno.json`, with a caret range from its lowest
+ * version (the range says which versions a user may bring, so it is not
+ * pinned tighter than semver allows).
+ */
+export function packagesOf(config: DenoConfig): Record<string, string> {
   const peers: Record<string, string> = {};
   for (const target of Object.values(config.imports ?? {})) {
     const match = /^npm:(@?[^@]+)@[\^~>=]*(\d[^\s|,]*)/.exec(target);
@@ -81,8 +93,8 @@ export function peersOf(config: DenoConfig): Record<string, string> {
 }
 
 /**
- * The generated `package.json`; `used` limits the peer dependencies to the
- * packages the compiled code imports.
+ * The generated `package.json`; `used` limits the dependencies and peer
+ * dependencies to the packages the compiled code imports.
  */
 export function manifest(
   config: DenoConfig,
@@ -96,10 +108,14 @@ export function manifest(
     };
   }
   exports["./package.json"] = "./package.json";
+  const needed = Object.entries(packagesOf(config)).filter(([name]) =>
+    used === undefined || used.includes(name)
+  );
+  const dependencies = Object.fromEntries(
+    needed.filter(([name]) => DEPENDENCIES.includes(name)),
+  );
   const peers = Object.fromEntries(
-    Object.entries(peersOf(config)).filter(([name]) =>
-      used === undefined || used.includes(name)
-    ),
+    needed.filter(([name]) => !DEPENDENCIES.includes(name)),
   );
   const meta = Object.fromEntries(
     Object.keys(peers).map((name) => [name, { optional: true }]),
@@ -115,6 +131,7 @@ export function manifest(
     sideEffects: false,
     engines: { node: NODE_ENGINES },
     exports,
+    dependencies,
     peerDependencies: peers,
     peerDependenciesMeta: meta,
   };

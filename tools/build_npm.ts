@@ -21,7 +21,7 @@ import {
   entriesOf,
   manifest,
   OUT_DIR,
-  peersOf,
+  packagesOf,
   SOURCE_DIR,
 } from "./_npm_manifest.ts";
 import { absoluteLinks } from "./_readme_links.ts";
@@ -176,9 +176,13 @@ async function rewriteDeclarationImports(dir: string): Promise<void> {
 /** Strings stay (an import path is one), comments go (examples import too). */
 const TOKENS =
   /("(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`)|\/\*[\s\S]*?\*\/|\/\/[^\n]*/g;
-/** Static `import`/`export ... from`, bare `import "x"`, and `import("x")`. */
+/**
+ * Static `import`/`export ... from`, bare `import "x"`, and `import("x")`.
+ * The `from` keyword follows a space, `}` or `*`: not a quote, so the
+ * string `"from"` in `export const fields = [["from", "string"]]` is none.
+ */
 const IMPORTS = [
-  /(?:^|[;\n])\s*(?:import|export)\s[^;]*?\bfrom\s*(["'])([^"'\n]+)\1/g,
+  /(?:^|[;\n])\s*(?:import|export)\s[^;]*?[\s}*]from\s*(["'])([^"'\n]+)\1/g,
   /(?:^|[;\n])\s*import\s*(["'])([^"'\n]+)\1/g,
   /\bimport\s*\(\s*(["'])([^"'\n]+)\1\s*\)/g,
 ];
@@ -198,20 +202,20 @@ async function usedPackages(
   dir: string,
   config: DenoConfig,
 ): Promise<string[]> {
-  const peers = Object.keys(peersOf(config));
-  const peerOf = (spec: string) =>
-    peers.find((peer) => spec === peer || spec.startsWith(`${peer}/`));
+  const packages = Object.keys(packagesOf(config));
+  const packageOf = (spec: string) =>
+    packages.find((name) => spec === name || spec.startsWith(`${name}/`));
   const used = new Set<string>();
   const bad: string[] = [];
   for await (const path of walk(dir)) {
     if (!path.endsWith(".js")) continue;
     for (const spec of importsOf(await Deno.readTextFile(path))) {
-      const peer = peerOf(spec);
-      if (peer) used.add(peer);
+      const name = packageOf(spec);
+      if (name) used.add(name);
       const local = spec.startsWith(".");
       const fine = local
         ? !spec.endsWith(".ts")
-        : peer !== undefined || spec.startsWith("node:");
+        : name !== undefined || spec.startsWith("node:");
       if (!fine) bad.push(`${relative(dir, path)}: ${spec}`);
     }
   }
@@ -268,7 +272,7 @@ export async function buildNpm(): Promise<Build> {
     ),
   ]);
   await rewriteDeclarationImports(out);
-  // Only what the package imports becomes a peer (deno.json may map more,
+  // Only what the package imports is depended on (deno.json may map more,
   // e.g. for examples), like JSR lists only the module graph's packages.
   await writeManifest(config, await usedPackages(out, config));
 
