@@ -123,42 +123,64 @@ function prepare(): Promise<Prepared> {
   return prepared;
 }
 
+/** Installs `packages` (npm specs) into a fresh project at `dir`. */
+async function npmInstall(dir: string, packages: string[]): Promise<void> {
+  await writeJson(join(dir, "package.json"), {
+    name: "consumer",
+    private: true,
+    type: "module",
+  });
+  await ok("npm", [
+    "install",
+    "--no-audit",
+    "--no-fund",
+    "--prefer-offline",
+    "--loglevel=error",
+    ...packages,
+  ], dir);
+}
+
+/**
+ * The project of issue 14's recipe: exactly `npm install <tarball> hono`,
+ * nothing else, and the service. What a Node user of `/serve` types; the
+ * Node adapter's `@hono/node-server` must come with the package.
+ */
 const NPM_APP = join(work, "npm-app");
 let installed: Promise<void> | undefined;
-/**
- * `npm install <tarball> hono @hono/node-server @opentelemetry/api` (the
- * optional peers) into a fresh project.
- */
 function npmApp(): Promise<void> {
   installed ??= (async () => {
     const { tarball, peers } = await prepare();
-    const dev = JSON.parse(await Deno.readTextFile(join(ROOT, "package.json")));
-    await writeJson(join(NPM_APP, "package.json"), {
-      name: "consumer",
-      private: true,
-      type: "module",
-    });
-    await ok("npm", [
-      "install",
-      "--no-audit",
-      "--no-fund",
-      "--prefer-offline",
-      "--loglevel=error",
-      tarball,
-      `hono@${peers.hono}`,
-      `@hono/node-server@${peers["@hono/node-server"]}`,
-      `@opentelemetry/api@${peers["@opentelemetry/api"]}`,
-      `@types/node@${dev.devDependencies["@types/node"]}`,
-    ], NPM_APP);
+    await npmInstall(NPM_APP, [tarball, `hono@${peers.hono}`]);
     await writeText(join(NPM_APP, "service.mjs"), serviceSource());
-    const { subpaths } = await prepare();
-    await writeText(join(NPM_APP, "import_all.mjs"), importAllSource(subpaths));
+  })();
+  return installed;
+}
+
+/**
+ * A second project with every optional peer (`@opentelemetry/api` for
+ * `/otel`) and `@types/node`, for the checks that touch every subpath.
+ */
+const FULL_APP = join(work, "npm-full");
+let installedFull: Promise<void> | undefined;
+function fullApp(): Promise<void> {
+  installedFull ??= (async () => {
+    const { tarball, peers, subpaths } = await prepare();
+    const dev = JSON.parse(await Deno.readTextFile(join(ROOT, "package.json")));
+    await npmInstall(FULL_APP, [
+      tarball,
+      ...Object.entries(peers).map(([name, range]) => `${name}@${range}`),
+      `@types/node@${dev.devDependencies["@types/node"]}`,
+    ]);
     await writeText(
-      join(NPM_APP, "require_all.cjs"),
+      join(FULL_APP, "import_all.mjs"),
+      importAllSource(subpaths),
+    );
+    await writeText(
+      join(FULL_APP, "require_all.cjs"),
       requireAllSource(subpaths),
     );
   })();
-  return installed;
+  return installedFull;
 }
 
 // ── Running the service and talking to it over HTTP ───────────────────────
@@ -347,8 +369,19 @@ test("attw: types resolve under node16 and bundler (ESM only)", async () => {
   await ok(bin(".bin/attw"), [tarball, "--profile", "esm-only"], work);
 });
 
-test("npm installs the tarball with hono into a fresh project", async () => {
+test("npm install <tarball> hono: the Node adapter's server comes along, the other peers do not", async () => {
   await npmApp();
+  const modules = join(NPM_APP, "node_modules");
+  const exists = (path: string) =>
+    Deno.stat(join(modules, path)).then(() => true, () => false);
+  assert.ok(
+    await exists("@hono/node-server/package.json"),
+    "@hono/node-server (a dependency) was not installed",
+  );
+  assert.ok(
+    !(await exists("@opentelemetry/api")),
+    "an optional peer was installed",
+  );
   const installed = JSON.parse(
     await Deno.readTextFile(
       join(NPM_APP, "node_modules", "@workerkit", "core", "package.json"),
@@ -373,7 +406,7 @@ const nodes: Array<[string, () => Promise<string>]> = [
   ["Node 24", () => Promise.resolve(bin("node24/bin/node"))],
 ];
 for (const [name, exe] of nodes) {
-  test(`${name}: the service from the tarball serves, dispatches, exits 0 on SIGTERM`, async () => {
+  test(`${name}: the service (tarball + hono only) serves, dispatches, exits 0 on SIGTERM`, async () => {
     await npmApp();
     const node = await exe();
     const version = (await ok(node, ["--version"], NPM_APP)).trim();
@@ -388,7 +421,7 @@ async function nodesAndBun(): Promise<string[]> {
   return [...found, bin("bun/bin/bun.exe")];
 }
 
-test("Bun: the service from the tarball serves, dispatches, exits 0 on SIGTERM", async () => {
+test("Bun: the service (tarball + hono only) serves, dispatches, exits 0 on SIGTERM", async () => {
   await npmApp();
   const bun = bin("bun/bin/bun.exe");
   assertFromTarball(await serviceRoundTrip(bun, ["service.mjs"], NPM_APP));
@@ -399,10 +432,10 @@ test("Bun: the service from the tarball serves, dispatches, exits 0 on SIGTERM",
  * and Bun, and checks it saw every subpath.
  */
 async function everySubpath(script: string, word: string): Promise<void> {
-  await npmApp();
+  await fullApp();
   const { subpaths } = await prepare();
   for (const exe of await nodesAndBun()) {
-    const out = await ok(exe, [script], NPM_APP);
+    const out = await ok(exe, [script], FULL_APP);
     assert.match(out, new RegExp(`^${word} `, "m"), `${exe}: ${out}`);
     assert.equal(out.trim().split(" ").length, subpaths.length + 1, out);
   }
@@ -437,8 +470,8 @@ async function typeCheck(
 }
 
 test("tsc --noEmit: a strict nodenext consumer type-checks against the .d.ts", async () => {
-  await npmApp();
-  const dir = join(NPM_APP, "typed");
+  await fullApp();
+  const dir = join(FULL_APP, "typed");
   await writeText(
     join(dir, "main.ts"),
     typedSource((await prepare()).subpaths),
@@ -451,8 +484,8 @@ test("tsc --noEmit: a strict nodenext consumer type-checks against the .d.ts", a
 });
 
 test("tsc --noEmit: a bundler-resolution consumer with no Node types (the edge)", async () => {
-  await npmApp();
-  const dir = join(NPM_APP, "typed-web");
+  await fullApp();
+  const dir = join(FULL_APP, "typed-web");
   await writeText(join(dir, "main.ts"), webTypedSource());
   await typeCheck(dir, "main.ts", {
     module: "esnext",
@@ -462,22 +495,22 @@ test("tsc --noEmit: a bundler-resolution consumer with no Node types (the edge)"
 });
 
 test("Deno: the npm tarball through npm: specifiers (every subpath, the service)", async () => {
-  await npmApp();
-  await writeJson(join(NPM_APP, "deno.json"), { nodeModulesDir: "manual" });
-  await writeText(join(NPM_APP, "service_npm.mjs"), serviceSource("npm:"));
+  await fullApp();
+  await writeJson(join(FULL_APP, "deno.json"), { nodeModulesDir: "manual" });
+  await writeText(join(FULL_APP, "service_npm.mjs"), serviceSource("npm:"));
   const { subpaths } = await prepare();
   await writeText(
-    join(NPM_APP, "import_all_npm.mjs"),
+    join(FULL_APP, "import_all_npm.mjs"),
     importAllSource(subpaths, "npm:"),
   );
   assert.match(
-    await ok(DENO, ["run", "-A", "import_all_npm.mjs"], NPM_APP),
+    await ok(DENO, ["run", "-A", "import_all_npm.mjs"], FULL_APP),
     /^loaded /m,
   );
   const resolved = await serviceRoundTrip(
     DENO,
     ["run", "-A", "service_npm.mjs"],
-    NPM_APP,
+    FULL_APP,
   );
   assert.ok(!resolved.startsWith(`file://${ROOT}`), resolved);
 });
@@ -606,8 +639,8 @@ test("Deno: the JSR layout resolves @workerkit/core and its subpaths through den
 });
 
 test("esbuild bundles the core from the tarball for the browser, and it runs", async () => {
-  await npmApp();
-  const dir = join(NPM_APP, "bundle");
+  await fullApp();
+  const dir = join(FULL_APP, "bundle");
   await writeText(join(dir, "entry.mjs"), bundleEntrySource());
   await ok(bin(".bin/esbuild"), [
     "entry.mjs",
