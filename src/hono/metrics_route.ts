@@ -1,6 +1,6 @@
 import { type Context, Hono } from "hono";
 import { WorkerkitError } from "../../mod.ts";
-import { requestFailure } from "./error_mapping.ts";
+import { requestFailure } from "./_error_mapping.ts";
 import { errorResponse } from "./respond.ts";
 
 /**

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { HttpFailure } from "./error_mapping.ts";
+import type { HttpFailure } from "./_error_mapping.ts";
 
 /**
  * The body of every error answer of the ops router.

@@ -3,8 +3,8 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { CommandRequest } from "../../mod.ts";
 import { isValidCommandName } from "../../mod.ts";
 import type { Runtime } from "../../mod.ts";
-import { failureFor, requestFailure } from "./error_mapping.ts";
-import { operationSignal } from "./operation_deadline.ts";
+import { failureFor, requestFailure } from "./_error_mapping.ts";
+import { operationSignal } from "./_operation_deadline.ts";
 import type { RouterSettings } from "./options.ts";
 import { errorBody, errorResponse, textResponse } from "./respond.ts";
 import {
@@ -13,9 +13,9 @@ import {
   idempotencyKey,
   IdempotencyStore,
   type StoredAnswer,
-} from "./idempotency.ts";
+} from "./_idempotency.ts";
 import { WorkerkitError, type WorkerkitErrorCode } from "../../mod.ts";
-import { readJsonObject } from "./strict_json.ts";
+import { readJsonObject } from "./_strict_json.ts";
 import { isWorkerRef } from "../../mod.ts";
 
 const FIELDS = ["worker", "name", "payload"] as const;

@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import { METHOD_NAME_ALL } from "hono/router";
-import { requestFailure } from "./error_mapping.ts";
+import { requestFailure } from "./_error_mapping.ts";
 import type { RouterSettings } from "./options.ts";
 import { errorResponse } from "./respond.ts";
 

@@ -1,12 +1,12 @@
 import type { Context, Hono } from "hono";
 import { NONCE, secureHeaders } from "hono/secure-headers";
 import type { Runtime } from "../../mod.ts";
-import { dashboardPage } from "./dashboard_page.ts";
-import { requestFailure } from "./error_mapping.ts";
+import { dashboardPage } from "./_dashboard_page.ts";
+import { requestFailure } from "./_error_mapping.ts";
 import { EventHub } from "./event_hub.ts";
-import { openEventStream, STREAM_HEADERS } from "./events_stream.ts";
+import { openEventStream, STREAM_HEADERS } from "./_events_stream.ts";
 import type { RouterSettings } from "./options.ts";
-import { opsView } from "./ops_view.ts";
+import { opsView } from "./_ops_view.ts";
 import { errorResponse } from "./respond.ts";
 import { serviceIdentity } from "./service_identity.ts";
 

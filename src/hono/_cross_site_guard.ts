@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { requestFailure } from "./error_mapping.ts";
+import { requestFailure } from "./_error_mapping.ts";
 import { errorResponse } from "./respond.ts";
 
 const CROSS_SITE = requestFailure(

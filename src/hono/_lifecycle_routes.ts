@@ -1,10 +1,10 @@
 import type { Context, Hono } from "hono";
 import { isWorkerRef, type Runtime } from "../../mod.ts";
-import { failureFor, requestFailure } from "./error_mapping.ts";
-import { operationSignal } from "./operation_deadline.ts";
+import { failureFor, requestFailure } from "./_error_mapping.ts";
+import { operationSignal } from "./_operation_deadline.ts";
 import type { RouterSettings } from "./options.ts";
 import { errorResponse, jsonResponse } from "./respond.ts";
-import { readJsonObject } from "./strict_json.ts";
+import { readJsonObject } from "./_strict_json.ts";
 
 type Operation = "start" | "drain" | "stop";
 

@@ -5,14 +5,14 @@
  * data come from the authenticated event stream — so it can be served
  * without credentials.
  *
- * The style (`dashboard_style.ts`) and the script (`dashboard_script.ts`)
+ * The style (`_dashboard_style.ts`) and the script (`_dashboard_script.ts`)
  * are `String.raw` templates kept to ASCII (non-ASCII text is written as
  * `\u` escapes inside script strings): Bun's transpiler rewrites
  * non-ASCII characters of raw templates as escapes, which would otherwise
  * make the page differ between runtimes.
  */
-import { DASHBOARD_SCRIPT } from "./dashboard_script.ts";
-import { DASHBOARD_STYLE } from "./dashboard_style.ts";
+import { DASHBOARD_SCRIPT } from "./_dashboard_script.ts";
+import { DASHBOARD_STYLE } from "./_dashboard_style.ts";
 
 /** The page's markup around the style and script. */
 const BODY = `<a class="skip" href="#workers-panel">Skip to workers</a>

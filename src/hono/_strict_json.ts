@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { type HttpFailure, requestFailure } from "./error_mapping.ts";
+import { type HttpFailure, requestFailure } from "./_error_mapping.ts";
 
 /** What reading a request body gave: the object, or the answer to refuse with. */
 export type BodyResult =

@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import { isValidName } from "../../mod.ts";
-import { requestFailure } from "./error_mapping.ts";
+import { requestFailure } from "./_error_mapping.ts";
 import type { OpsView, RouterSettings } from "./options.ts";
 import { errorResponse, jsonResponse } from "./respond.ts";
 

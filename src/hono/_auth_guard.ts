@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { requestFailure } from "./error_mapping.ts";
+import { requestFailure } from "./_error_mapping.ts";
 import type { OpsAuthPredicate } from "./options.ts";
 import { errorResponse } from "./respond.ts";
 
