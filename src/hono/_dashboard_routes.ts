@@ -3,7 +3,7 @@ import { NONCE, secureHeaders } from "hono/secure-headers";
 import type { Runtime } from "../../mod.ts";
 import { dashboardPage } from "./_dashboard_page.ts";
 import { requestFailure } from "./_error_mapping.ts";
-import { EventHub } from "./event_hub.ts";
+import { EventHub } from "./_event_hub.ts";
 import { openEventStream, STREAM_HEADERS } from "./_events_stream.ts";
 import type { RouterSettings } from "./options.ts";
 import { opsView } from "./_ops_view.ts";

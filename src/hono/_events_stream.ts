@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { type SSEStreamingApi, streamSSE } from "hono/streaming";
-import type { EventHub, HubSubscriber } from "./event_hub.ts";
+import type { EventHub, HubSubscriber } from "./_event_hub.ts";
 
 /**
  * Messages a stream may have waiting for a client that does not read; past
