@@ -20,14 +20,7 @@ import { isWorkerRef } from "../../mod.ts";
 
 const FIELDS = ["worker", "name", "payload"] as const;
 
-/**
- * The path of the dispatch route.
- *
- * @internal
- * @param prefix The router's prefix.
- * @returns `{prefix}/commands/dispatch`.
- * @throws Never.
- */
+/** The dispatch route's path, `{prefix}/commands/dispatch`. */
 export function dispatchPath(prefix: string): string {
   return `${prefix}/commands/dispatch`;
 }
@@ -39,13 +32,6 @@ export function dispatchPath(prefix: string): string {
  * payload? }` (`{}` when the handler returned nothing). Refusals and
  * failures are mapped by {@linkcode failureFor} with public text only. The
  * dispatch's caller signal is the request's {@linkcode operationSignal}.
- *
- * @internal
- * @param app The router.
- * @param settings The router's settings.
- * @param runtime The runtime to dispatch to.
- * @returns Nothing.
- * @throws Never.
  */
 export function mountCommands(
   app: Hono,

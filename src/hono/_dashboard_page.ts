@@ -79,12 +79,8 @@ const NONCE_CHARS = /^[A-Za-z0-9+/=]*$/;
 
 /**
  * The dashboard page with `nonce` on its inline style and script (the
- * nonce of the response's Content-Security-Policy).
- *
- * @internal
- * @param nonce The CSP nonce: base64 characters only.
- * @returns The HTML document.
- * @throws {TypeError} When `nonce` has characters base64 does not use.
+ * nonce of the response's Content-Security-Policy). A nonce with characters
+ * base64 does not use is a bug: `TypeError`.
  */
 export function dashboardPage(nonce: string): string {
   if (!NONCE_CHARS.test(nonce)) throw new TypeError("invalid CSP nonce");

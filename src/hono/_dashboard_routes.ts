@@ -49,12 +49,6 @@ const PAGE_HEADERS = secureHeaders({
  * open it without credentials and hand the token from the URL fragment to
  * its own requests. Served with a strict CSP (see `PAGE_HEADERS`) and
  * `Cache-Control: no-store`.
- *
- * @internal
- * @param app The router.
- * @param settings The router's settings.
- * @returns Nothing.
- * @throws Never.
  */
 export function mountDashboardPage(app: Hono, settings: RouterSettings): void {
   app.get(settings.prefix, PAGE_HEADERS, (c) => {
@@ -76,13 +70,6 @@ export function mountDashboardPage(app: Hono, settings: RouterSettings): void {
  * `HEAD {prefix}/events` answers the same status and headers without
  * opening a stream or taking a slot (Hono would otherwise run the GET
  * handler and drop the body, leaving a stream no client reads).
- *
- * @internal
- * @param app The router.
- * @param settings The router's settings.
- * @param runtime The runtime the stream follows.
- * @returns Nothing.
- * @throws Never.
  */
 export function mountEventStream(
   app: Hono,

@@ -11,8 +11,6 @@
  * name); builds the payload form from `payloadJsonSchema` when a command
  * has a simple object schema, else validates the JSON before sending.
  * Kept to ASCII (see `_dashboard_page.ts`).
- *
- * @internal
  */
 export const DASHBOARD_SCRIPT: string = String.raw`
 "use strict";

@@ -4,8 +4,6 @@
  * browser test), the workers table turning into cards on narrow screens,
  * and the inline SVG charts' colours. Kept to ASCII (see
  * `_dashboard_page.ts`).
- *
- * @internal
  */
 export const DASHBOARD_STYLE: string = String.raw`
 :root {

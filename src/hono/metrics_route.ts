@@ -56,13 +56,6 @@ const COLLECTION_TIMEOUT = requestFailure(
  * answers 500 and one that takes longer than Prometheus' default scrape
  * timeout (10 s) answers 503, both in the router's JSON error format with
  * fixed text (the exporter's error text is never sent).
- *
- * @internal
- * @param app The router.
- * @param path Where the route lives, `/metrics`.
- * @param exporter The Prometheus exporter.
- * @returns Nothing.
- * @throws Never.
  */
 export function mountMetrics(
   app: Hono,
@@ -107,13 +100,8 @@ export function metricsRouter(exporter: PrometheusExporterLike): Hono {
 }
 
 /**
- * Checks the `metrics` option's exporter.
- *
- * @internal
- * @param exporter What the caller passed.
- * @returns Nothing.
- * @throws {WorkerkitError} `invalid_argument` unless it has a
- * `getMetricsRequestHandler` method.
+ * Checks the `metrics` option's exporter: `invalid_argument` unless it has
+ * a `getMetricsRequestHandler` method.
  */
 export function checkExporter(exporter: unknown): void {
   if (
