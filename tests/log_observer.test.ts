@@ -602,7 +602,8 @@ test("logObserver rejects a missing logger, a bad level, bad fields or an unknow
   );
 });
 
-test("levels by outcome: refusals, handler rejections and cancels at info, retries at warn, failures at error — one record each", async () => {
+/** A logger keeping `[level, message, properties]` of every record. */
+function levelledLogger() {
   const records: Array<[string, string, Record<string, unknown>]> = [];
   const write = (level: string) => (m: string, p?: Record<string, unknown>) =>
     void records.push([level, m, p!]);
@@ -612,6 +613,11 @@ test("levels by outcome: refusals, handler rejections and cancels at info, retri
     warn: write("warn"),
     error: write("error"),
   };
+  return { records, logger };
+}
+
+test("levels by outcome: refusals, handler rejections and cancels at info, retries at warn, failures at error — one record each", async () => {
+  const { records, logger } = levelledLogger();
   const { clock, runtime } = observedRuntime(logObserver(logger));
   const hold = deferred<void>();
   let slow = 0;
@@ -696,15 +702,7 @@ test("levels by outcome: refusals, handler rejections and cancels at info, retri
 });
 
 test("regression (review of issue 17): a dispatch ended by the caller's own signal is one info record whatever the reason (AbortSignal.timeout included); only the worker's own deadline is an error", async () => {
-  const records: Array<[string, string, Record<string, unknown>]> = [];
-  const write = (level: string) => (m: string, p?: Record<string, unknown>) =>
-    void records.push([level, m, p!]);
-  const logger = {
-    debug: write("debug"),
-    info: write("info"),
-    warn: write("warn"),
-    error: write("error"),
-  };
+  const { records, logger } = levelledLogger();
   const { clock, runtime } = observedRuntime(logObserver(logger));
   runtime.register({
     name: "jobs",
