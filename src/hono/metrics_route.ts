@@ -2,6 +2,7 @@ import { type Context, Hono } from "hono";
 import { WorkerkitError } from "../../mod.ts";
 import { requestFailure } from "./_error_mapping.ts";
 import { errorResponse } from "./respond.ts";
+import { withUnitSuffixes } from "./_unit_suffixes.ts";
 
 /**
  * What the metrics route needs of `@opentelemetry/exporter-prometheus`'s
@@ -52,7 +53,10 @@ const COLLECTION_TIMEOUT = requestFailure(
 );
 
 /**
- * Mounts `GET {path}`: one collection per scrape. A collection that fails
+ * Mounts `GET {path}`: one collection per scrape, serialized by the
+ * exporter, with each metric's unit added to its name as OpenTelemetry's
+ * Prometheus compatibility rules say (`_seconds`), which the exporter does
+ * not do. A collection that fails
  * answers 500 and one that takes longer than Prometheus' default scrape
  * timeout (10 s) answers 503, both in the router's JSON error format with
  * fixed text (the exporter's error text is never sent).
@@ -125,7 +129,7 @@ async function scrapeResponse(
   if (scrape === undefined || scrape.startsWith(FAILED_PREFIX)) {
     return errorResponse(c, COLLECTION_FAILED);
   }
-  return c.body(scrape, 200, {
+  return c.body(withUnitSuffixes(scrape), 200, {
     "content-type": CONTENT_TYPE,
     "cache-control": "no-store",
   });
