@@ -178,11 +178,11 @@ const TOKENS =
   /("(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`)|\/\*[\s\S]*?\*\/|\/\/[^\n]*/g;
 /**
  * Static `import`/`export ... from`, bare `import "x"`, and `import("x")`.
- * The `from` keyword follows a space, `}` or `*`: not a quote, so the
- * string `"from"` in `export const fields = [["from", "string"]]` is none.
+ * Between the keyword and `from` only a clause may stand (names, `*`, braces,
+ * commas), so `export const F = { x: [["from", "string"]] }` is no import.
  */
 const IMPORTS = [
-  /(?:^|[;\n])\s*(?:import|export)\s[^;]*?[\s}*]from\s*(["'])([^"'\n]+)\1/g,
+  /(?:^|[;\n])\s*(?:import|export)\s[\w$*\s,{}]*?\bfrom\s*(["'])([^"'\n]+)\1/g,
   /(?:^|[;\n])\s*import\s*(["'])([^"'\n]+)\1/g,
   /\bimport\s*\(\s*(["'])([^"'\n]+)\1\s*\)/g,
 ];
