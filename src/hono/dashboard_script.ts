@@ -124,13 +124,13 @@ export const DASHBOARD_SCRIPT: string = String.raw`
   }
 
   // -- the event stream --
-  function connect() {
+  function connect(renew) {
     clearTimeout(retryTimer);
     if (controller) controller.abort();
     var ctrl = new AbortController();
     controller = ctrl;
     lastByte = 0;
-    if (!attempt) setConn("connecting", "Connecting\u2026");
+    if (!attempt && renew !== true) setConn("connecting", "Connecting\u2026");
     var extra = { accept: "text/event-stream" };
     // Resume where this tab left off: the server replays what it missed.
     if (lastEventId) extra["last-event-id"] = lastEventId;
@@ -233,6 +233,9 @@ export const DASHBOARD_SCRIPT: string = String.raw`
     } else if (type === "end") {
       if (controller) controller.abort();
       controller = null;
+      // The stream reached the server's eventStreamMaxAge: renew it at
+      // once (the server replays what falls between), still "Live".
+      if (value.reason === "max_age") { attempt = 0; connect(true); return; }
       attempt = Math.max(attempt, 2);
       retry("service stopping");
     } else {
