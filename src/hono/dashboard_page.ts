@@ -83,13 +83,20 @@ const NONCE_CHARS = /^[A-Za-z0-9+/=]*$/;
  *
  * @internal
  * @param nonce The CSP nonce: base64 characters only.
+ * @param prefixDepth How many path segments the router's prefix has: the
+ *   page finds the public probes (`/livez`, `/readyz`) that many levels up
+ *   from its own path, wherever the router is mounted.
  * @returns The HTML document.
- * @throws {TypeError} When `nonce` has characters base64 does not use.
+ * @throws {TypeError} When `nonce` has characters base64 does not use, or
+ *   `prefixDepth` is not a positive whole number.
  */
-export function dashboardPage(nonce: string): string {
+export function dashboardPage(nonce: string, prefixDepth = 1): string {
   if (!NONCE_CHARS.test(nonce)) throw new TypeError("invalid CSP nonce");
+  if (!Number.isSafeInteger(prefixDepth) || prefixDepth < 1) {
+    throw new TypeError("invalid prefix depth");
+  }
   return `<!doctype html>
-<html lang="en">
+<html lang="en" data-prefix-depth="${prefixDepth}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

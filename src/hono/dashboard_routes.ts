@@ -57,9 +57,11 @@ const PAGE_HEADERS = secureHeaders({
  * @throws Never.
  */
 export function mountDashboardPage(app: Hono, settings: RouterSettings): void {
+  const depth = settings.prefix.split("/").filter((s) => s !== "").length;
   app.get(settings.prefix, PAGE_HEADERS, (c) => {
     const nonce = c.get("secureHeadersNonce") ?? "";
-    return c.html(dashboardPage(nonce), 200, { "cache-control": "no-store" });
+    const html = dashboardPage(nonce, depth);
+    return c.html(html, 200, { "cache-control": "no-store" });
   });
 }
 
