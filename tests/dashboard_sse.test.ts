@@ -1100,6 +1100,44 @@ test("regression #13.3: HEAD {prefix}/events answers without opening a stream or
   });
 });
 
+/** A started runtime with one worker "a", whose handle lands in `box`. */
+async function startedWithOneWorker() {
+  const runtime = new Runtime({ name: "svc" });
+  const box: { handle?: WorkerHandle } = {};
+  runtime.register({ name: "a", worker: handedWorker(box) });
+  await runtime.startAll();
+  return { runtime, box };
+}
+
+/**
+ * Opens the event stream on a raw socket that takes the headers and a
+ * first chunk, then stops reading (the socket stays open).
+ */
+async function silentClient(url: URL): Promise<{ destroy(): void }> {
+  const { connect } = await import("node:net");
+  const socket = connect(Number(url.port), "127.0.0.1");
+  await new Promise<void>((resolve, reject) => {
+    socket.once("connect", resolve);
+    socket.once("error", reject);
+  });
+  let received = 0;
+  socket.on("data", (chunk: Uint8Array) => {
+    received += chunk.length;
+    socket.pause();
+  });
+  socket.write(
+    `GET /admin/events HTTP/1.1\r\nhost: ${url.host}\r\n` +
+      `authorization: Bearer ${TOKEN}\r\n\r\n`,
+  );
+  try {
+    await eventually(() => received > 0, "the response to start");
+  } catch (error) {
+    socket.destroy();
+    throw error;
+  }
+  return socket;
+}
+
 test("regression #13.4: a stream whose client stops reading is closed after eventStreamWriteTimeout and its slot is free again", async () => {
   const runtime = new Runtime({ name: "svc" });
   let handle: WorkerHandle | undefined;
@@ -1122,23 +1160,7 @@ test("regression #13.4: a stream whose client stops reading is closed after even
     eventStreamWriteTimeout: 300,
   });
   await serve(app, async (url) => {
-    const { connect } = await import("node:net");
-    const socket = connect(Number(url.port), "127.0.0.1");
-    await new Promise<void>((resolve, reject) => {
-      socket.once("connect", resolve);
-      socket.once("error", reject);
-    });
-    let received = 0;
-    socket.on("data", (chunk: Uint8Array) => {
-      received += chunk.length;
-      // Headers and a first chunk, then the client stops reading.
-      socket.pause();
-    });
-    socket.write(
-      `GET /admin/events HTTP/1.1\r\nhost: ${url.host}\r\n` +
-        `authorization: Bearer ${TOKEN}\r\n\r\n`,
-    );
-    await eventually(() => received > 0, "the response to start");
+    const socket = await silentClient(url);
     let flips = 0;
     const toggler = setInterval(() => handle!.setReady(flips++ % 2 === 0), 20);
     try {
@@ -1165,15 +1187,12 @@ test("regression #13.4: a stream whose client stops reading is closed after even
 });
 
 test("regression #13.4: a client that connects and never reads loses its slot at eventStreamMaxAge, though no write ever stalls", async () => {
-  const runtime = new Runtime({ name: "svc" });
-  const box: { handle?: WorkerHandle } = {};
-  runtime.register({ name: "a", worker: handedWorker(box) });
-  await runtime.startAll();
+  const { runtime, box } = await startedWithOneWorker();
   const app = dashboardRouter(runtime, {
     maxEventStreams: 1,
     // Far beyond the test: only the stream's age can free the slot.
     eventStreamWriteTimeout: 600_000,
-    eventStreamMaxAge: 400,
+    eventStreamMaxAge: 1_500,
   });
   const headStatus = async (url: URL): Promise<number> => {
     const reply = await fetch(new URL("/admin/events", url), {
@@ -1184,28 +1203,13 @@ test("regression #13.4: a client that connects and never reads loses its slot at
     return reply.status;
   };
   await serve(app, async (url) => {
-    const { connect } = await import("node:net");
-    const socket = connect(Number(url.port), "127.0.0.1");
-    await new Promise<void>((resolve, reject) => {
-      socket.once("connect", resolve);
-      socket.once("error", reject);
-    });
-    let received = 0;
-    socket.on("data", (chunk: Uint8Array) => {
-      received += chunk.length;
-      socket.pause();
-    });
-    socket.write(
-      `GET /admin/events HTTP/1.1\r\nhost: ${url.host}\r\n` +
-        `authorization: Bearer ${TOKEN}\r\n\r\n`,
-    );
+    const socket = await silentClient(url);
     let flips = 0;
     const toggler = setInterval(
       () => box.handle!.setReady(flips++ % 2 === 0),
       20,
     );
     try {
-      await eventually(() => received > 0, "the response to start");
       // Small frames: the paused socket's buffers never fill, no write
       // stalls, yet the slot must come back.
       assert.equal(
@@ -1227,10 +1231,7 @@ test("regression #13.4: a client that connects and never reads loses its slot at
 });
 
 test("regression #13.4: at eventStreamMaxAge a reading stream gets event: end {reason: max_age}; reconnecting with Last-Event-ID resumes with no gap", async () => {
-  const runtime = new Runtime({ name: "svc" });
-  const box: { handle?: WorkerHandle } = {};
-  runtime.register({ name: "a", worker: handedWorker(box) });
-  await runtime.startAll();
+  const { runtime, box } = await startedWithOneWorker();
   const app = dashboardRouter(runtime, {
     maxEventStreams: 1,
     eventStreamMaxAge: 300,
