@@ -1241,7 +1241,7 @@ test("regression #13.4: at eventStreamMaxAge a reading stream gets event: end {r
     await first.until((c) => c.lastSnapshot() !== undefined, "a snapshot");
     box.handle!.setReady(false);
     await first.until((c) => c.of("readiness").length > 0, "a readiness event");
-    await first.done;
+    await first.until((c) => c.ended, "the stream to end at its max age");
     assert.deepEqual(first.of("end"), [{ reason: "max_age" }]);
     assert.equal(first.events.at(-1)!.event, "end");
     const lastSeen = kept(first).at(-1)!.id!;
