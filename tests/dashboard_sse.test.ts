@@ -1100,6 +1100,44 @@ test("regression #13.3: HEAD {prefix}/events answers without opening a stream or
   });
 });
 
+/** A started runtime with one worker "a", whose handle lands in `box`. */
+async function startedWithOneWorker() {
+  const runtime = new Runtime({ name: "svc" });
+  const box: { handle?: WorkerHandle } = {};
+  runtime.register({ name: "a", worker: handedWorker(box) });
+  await runtime.startAll();
+  return { runtime, box };
+}
+
+/**
+ * Opens the event stream on a raw socket that takes the headers and a
+ * first chunk, then stops reading (the socket stays open).
+ */
+async function silentClient(url: URL): Promise<{ destroy(): void }> {
+  const { connect } = await import("node:net");
+  const socket = connect(Number(url.port), "127.0.0.1");
+  await new Promise<void>((resolve, reject) => {
+    socket.once("connect", resolve);
+    socket.once("error", reject);
+  });
+  let received = 0;
+  socket.on("data", (chunk: Uint8Array) => {
+    received += chunk.length;
+    socket.pause();
+  });
+  socket.write(
+    `GET /admin/events HTTP/1.1\r\nhost: ${url.host}\r\n` +
+      `authorization: Bearer ${TOKEN}\r\n\r\n`,
+  );
+  try {
+    await eventually(() => received > 0, "the response to start");
+  } catch (error) {
+    socket.destroy();
+    throw error;
+  }
+  return socket;
+}
+
 test("regression #13.4: a stream whose client stops reading is closed after eventStreamWriteTimeout and its slot is free again", async () => {
   const runtime = new Runtime({ name: "svc" });
   let handle: WorkerHandle | undefined;
@@ -1122,23 +1160,7 @@ test("regression #13.4: a stream whose client stops reading is closed after even
     eventStreamWriteTimeout: 300,
   });
   await serve(app, async (url) => {
-    const { connect } = await import("node:net");
-    const socket = connect(Number(url.port), "127.0.0.1");
-    await new Promise<void>((resolve, reject) => {
-      socket.once("connect", resolve);
-      socket.once("error", reject);
-    });
-    let received = 0;
-    socket.on("data", (chunk: Uint8Array) => {
-      received += chunk.length;
-      // Headers and a first chunk, then the client stops reading.
-      socket.pause();
-    });
-    socket.write(
-      `GET /admin/events HTTP/1.1\r\nhost: ${url.host}\r\n` +
-        `authorization: Bearer ${TOKEN}\r\n\r\n`,
-    );
-    await eventually(() => received > 0, "the response to start");
+    const socket = await silentClient(url);
     let flips = 0;
     const toggler = setInterval(() => handle!.setReady(flips++ % 2 === 0), 20);
     try {
@@ -1164,6 +1186,87 @@ test("regression #13.4: a stream whose client stops reading is closed after even
   await runtime.shutdown();
 });
 
+test("regression #13.4: a client that connects and never reads loses its slot at eventStreamMaxAge, though no write ever stalls", async () => {
+  const { runtime, box } = await startedWithOneWorker();
+  const app = dashboardRouter(runtime, {
+    maxEventStreams: 1,
+    // Far beyond the test: only the stream's age can free the slot.
+    eventStreamWriteTimeout: 600_000,
+    eventStreamMaxAge: 1_500,
+  });
+  const headStatus = async (url: URL): Promise<number> => {
+    const reply = await fetch(new URL("/admin/events", url), {
+      method: "HEAD",
+      headers: AUTH,
+    });
+    await reply.body?.cancel();
+    return reply.status;
+  };
+  await serve(app, async (url) => {
+    const socket = await silentClient(url);
+    let flips = 0;
+    const toggler = setInterval(
+      () => box.handle!.setReady(flips++ % 2 === 0),
+      20,
+    );
+    try {
+      // Small frames: the paused socket's buffers never fill, no write
+      // stalls, yet the slot must come back.
+      assert.equal(
+        await headStatus(url),
+        429,
+        "the silent client holds the slot",
+      );
+      await eventually(
+        async () => (await headStatus(url)) === 200,
+        "the slot to be freed by eventStreamMaxAge",
+        30_000,
+      );
+    } finally {
+      clearInterval(toggler);
+      socket.destroy();
+    }
+  });
+  await runtime.shutdown();
+});
+
+test("regression #13.4: at eventStreamMaxAge a reading stream gets event: end {reason: max_age}; reconnecting with Last-Event-ID resumes with no gap", async () => {
+  const { runtime, box } = await startedWithOneWorker();
+  const app = dashboardRouter(runtime, {
+    maxEventStreams: 1,
+    eventStreamMaxAge: 300,
+  });
+  await serve(app, async (url) => {
+    const first = await openStream(url);
+    await first.until((c) => c.lastSnapshot() !== undefined, "a snapshot");
+    box.handle!.setReady(false);
+    await first.until((c) => c.of("readiness").length > 0, "a readiness event");
+    await first.until((c) => c.ended, "the stream to end at its max age");
+    assert.deepEqual(first.of("end"), [{ reason: "max_age" }]);
+    assert.equal(first.events.at(-1)!.event, "end");
+    const lastSeen = kept(first).at(-1)!.id!;
+    // Between the two streams: missed, then replayed.
+    box.handle!.setReady(true);
+    // The slot of the ended stream is free (maxEventStreams: 1).
+    const back = await openStream(url, { ...AUTH, "last-event-id": lastSeen });
+    assert.equal(back.status, 200);
+    await back.until((c) => c.lastSnapshot() !== undefined, "a snapshot");
+    assert.equal(back.events[0]!.data.resumed, true);
+    const lastNumber = Number(lastSeen.split("-")[1]);
+    const resumed = kept(back);
+    assert.deepEqual(
+      resumed.map((e) => Number(e.id!.split("-")[1])),
+      resumed.map((_, i) => lastNumber + 1 + i),
+    );
+    assert.ok(
+      resumed.some((e) => e.event === "readiness" && e.data.ready === true),
+      "the event missed between the streams is replayed",
+    );
+    await back.close();
+  });
+  await runtime.shutdown();
+});
+
 test("opsRouter() checks the replay and chart options", () => {
   const runtime = new Runtime({ name: "svc" });
   const auth = () => true;
@@ -1178,6 +1281,9 @@ test("opsRouter() checks the replay and chart options", () => {
     { chartWindow: 0 },
     { eventStreamWriteTimeout: 0 },
     { eventStreamWriteTimeout: 2 ** 31 },
+    { eventStreamMaxAge: 0 },
+    { eventStreamMaxAge: 2 ** 31 },
+    { eventStreamMaxAge: "600000" },
     { identity: "pod-1" },
     { identity: { host: 1 } },
     { identity: { pod: "x" } },
@@ -1203,6 +1309,7 @@ test("opsRouter() checks the replay and chart options", () => {
     chartBucket: 100,
     chartWindow: 100_000,
     eventStreamWriteTimeout: 1,
+    eventStreamMaxAge: 1,
     identity: { host: "pod-7", version: "1.2.3" },
   });
 });

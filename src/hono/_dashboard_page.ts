@@ -79,13 +79,19 @@ const NONCE_CHARS = /^[A-Za-z0-9+/=]*$/;
 
 /**
  * The dashboard page with `nonce` on its inline style and script (the
- * nonce of the response's Content-Security-Policy). A nonce with characters
- * base64 does not use is a bug: `TypeError`.
+ * nonce of the response's Content-Security-Policy), and `prefixDepth`, the
+ * number of segments of the router's prefix: the page finds the public
+ * probes (`/livez`, `/readyz`) that many levels up from its own path,
+ * wherever the router is mounted. A nonce with characters base64 does not
+ * use, or a depth below 1, is a bug: `TypeError`.
  */
-export function dashboardPage(nonce: string): string {
+export function dashboardPage(nonce: string, prefixDepth = 1): string {
   if (!NONCE_CHARS.test(nonce)) throw new TypeError("invalid CSP nonce");
+  if (!Number.isSafeInteger(prefixDepth) || prefixDepth < 1) {
+    throw new TypeError("invalid prefix depth");
+  }
   return `<!doctype html>
-<html lang="en">
+<html lang="en" data-prefix-depth="${prefixDepth}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -51,9 +51,11 @@ const PAGE_HEADERS = secureHeaders({
  * `Cache-Control: no-store`.
  */
 export function mountDashboardPage(app: Hono, settings: RouterSettings): void {
+  const depth = settings.prefix.split("/").filter((s) => s !== "").length;
   app.get(settings.prefix, PAGE_HEADERS, (c) => {
     const nonce = c.get("secureHeadersNonce") ?? "";
-    return c.html(dashboardPage(nonce), 200, { "cache-control": "no-store" });
+    const html = dashboardPage(nonce, depth);
+    return c.html(html, 200, { "cache-control": "no-store" });
   });
 }
 
@@ -63,8 +65,9 @@ export function mountDashboardPage(app: Hono, settings: RouterSettings): void {
  * {@linkcode EventHub} per router (the replay ring and chart buckets live
  * as long as the router). At most `maxEventStreams` are open at once, for
  * all clients together (one more answers 429 `too_many_streams`); a stream
- * whose client has not taken a write for `eventStreamWriteTimeout` ends and
- * frees its slot. Once the service is stopping or the router's `signal`
+ * whose client has not taken a write for `eventStreamWriteTimeout`, and
+ * any stream once it is `eventStreamMaxAge` old, ends and frees its slot
+ * (the page reconnects and resumes). Once the service is stopping or the router's `signal`
  * has aborted, open streams end and new ones answer 503 `shutting_down`.
  *
  * `HEAD {prefix}/events` answers the same status and headers without
@@ -122,6 +125,7 @@ export function mountEventStream(
       {
         heartbeatMs: settings.heartbeatInterval,
         writeTimeoutMs: settings.eventStreamWriteTimeout,
+        maxAgeMs: settings.eventStreamMaxAge,
         end,
       },
       () => open--,

@@ -1,6 +1,8 @@
 /**
  * The dashboard's script. In short: reads `#token=...` from the URL
- * fragment, keeps it in memory and removes it from the address bar; reads
+ * fragment, keeps it in this tab's `sessionStorage` (so a reload stays
+ * signed in) and removes it from the address bar; shows the public
+ * `/livez` and `/readyz` in the header while the stream is not live; reads
  * `{page}/events` with `fetch()` (not `EventSource`, which cannot send
  * `Authorization`) and a small SSE parser, sending `Last-Event-ID` when it
  * reconnects so the server replays exactly what it missed; treats replayed
@@ -16,12 +18,29 @@ export const DASHBOARD_SCRIPT: string = String.raw`
 "use strict";
 (function () {
   var base = location.pathname.replace(/\/+$/, "");
+  // The probes are public and live at the router's root, above the prefix.
+  var probeRoot = (function () {
+    var depth = Number(document.documentElement.getAttribute("data-prefix-depth")) || 1;
+    var parts = base.split("/");
+    return parts.slice(0, Math.max(1, parts.length - depth)).join("/");
+  })();
+  // The token lives in this tab's sessionStorage (a reload keeps it, a new
+  // tab or a closed one does not), never in the address bar or history.
+  var TOKEN_KEY = "workerkit-token:" + base;
+  function keepToken(value) {
+    try {
+      if (value) sessionStorage.setItem(TOKEN_KEY, value);
+      else sessionStorage.removeItem(TOKEN_KEY);
+    } catch (e) { /* storage disabled: memory only */ }
+  }
   var token = "";
   var match = /(?:^#|&)token=([^&]*)/.exec(location.hash);
   if (match) {
     try { token = decodeURIComponent(match[1]); } catch (e) { token = match[1]; }
-    // Keep the token in memory only: out of the address bar and history.
+    keepToken(token);
     history.replaceState(null, "", location.pathname + location.search);
+  } else {
+    try { token = sessionStorage.getItem(TOKEN_KEY) || ""; } catch (e) { token = ""; }
   }
 
   var $ = function (id) { return document.getElementById(id); };
@@ -43,6 +62,9 @@ export const DASHBOARD_SCRIPT: string = String.raw`
   var skew = 0;
   var frame = 0;
   var dirty = {};
+  var streamLive = false;
+  var probing = false;
+  var ticks = 0;
   var MAX_EVENTS = 500;
   var SHOWN_EVENTS = 200;
 
@@ -101,6 +123,7 @@ export const DASHBOARD_SCRIPT: string = String.raw`
       var n = nodes[i];
       n.textContent = n.dataset.mode === "for" ? since(n.dataset.at) : ago(n.dataset.at);
     }
+    if (!streamLive && ++ticks % 5 === 0) readProbes();
     // A stream that sent nothing, not even a heartbeat, is dead: reconnect.
     if (controller && lastByte && Date.now() - lastByte > heartbeatMs * 2 + 5000) {
       lost("No data");
@@ -122,13 +145,13 @@ export const DASHBOARD_SCRIPT: string = String.raw`
   }
 
   // -- the event stream --
-  function connect() {
+  function connect(renew) {
     clearTimeout(retryTimer);
     if (controller) controller.abort();
     var ctrl = new AbortController();
     controller = ctrl;
     lastByte = 0;
-    if (!attempt) setConn("connecting", "Connecting\u2026");
+    if (!attempt && renew !== true) setConn("connecting", "Connecting\u2026");
     var extra = { accept: "text/event-stream" };
     // Resume where this tab left off: the server replays what it missed.
     if (lastEventId) extra["last-event-id"] = lastEventId;
@@ -162,6 +185,7 @@ export const DASHBOARD_SCRIPT: string = String.raw`
   function retry(why) {
     if (controller) controller.abort();
     controller = null;
+    streamLive = false;
     var delay = Math.min(15000, 500 * Math.pow(2, attempt)) + Math.floor(Math.random() * 400);
     attempt++;
     setConn("offline", "Stream lost \u2014 reconnecting in " + Math.ceil(delay / 1000) + "s (" + why + ")");
@@ -223,6 +247,7 @@ export const DASHBOARD_SCRIPT: string = String.raw`
       if (typeof value.now === "number") skew = value.now - Date.now();
       if (typeof value.heartbeatMs === "number") heartbeatMs = value.heartbeatMs;
       setConn("live", "Live");
+      streamLive = true;
       $("auth").hidden = true;
       schedule("all");
     } else if (type === "metrics") {
@@ -231,6 +256,9 @@ export const DASHBOARD_SCRIPT: string = String.raw`
     } else if (type === "end") {
       if (controller) controller.abort();
       controller = null;
+      // The stream reached the server's eventStreamMaxAge: renew it at
+      // once (the server replays what falls between), still "Live".
+      if (value.reason === "max_age") { attempt = 0; connect(true); return; }
       attempt = Math.max(attempt, 2);
       retry("service stopping");
     } else {
@@ -239,11 +267,37 @@ export const DASHBOARD_SCRIPT: string = String.raw`
   }
   function needAuth() {
     clearTimeout(retryTimer);
+    streamLive = false;
+    // A refused token is not worth keeping for the next load.
+    keepToken("");
+    readProbes();
     setConn("auth", "Not authorized");
     $("auth").hidden = false;
     $("auth-msg").textContent = token
       ? "The token was refused. Paste a valid one to connect."
-      : "This dashboard needs the admin token. Open it as \u2026#token=YOUR_TOKEN, or paste the token here. It stays in this tab's memory only.";
+      : "This dashboard needs the admin token. Open it as \u2026#token=YOUR_TOKEN, or paste the token here. Only this tab keeps it (a reload stays signed in; closing the tab forgets it).";
+  }
+
+  // While the stream is not live (before sign-in, while reconnecting) the
+  // header's probes come from the public /livez and /readyz, no token.
+  function readProbes() {
+    if (streamLive || probing) return;
+    probing = true;
+    Promise.all([probeGet("/livez"), probeGet("/readyz")]).then(function (r) {
+      probing = false;
+      if (streamLive) return;
+      if (r[0]) probe("probe-live", "Live", r[0].ok, r[0].ok ? "" : "/livez answers 503");
+      if (r[1]) probe("probe-ready", "Ready", r[1].ok, typeof r[1].body.reason === "string" ? r[1].body.reason : "");
+    });
+  }
+  function probeGet(path) {
+    return fetch(probeRoot + path, { headers: { accept: "application/json" }, cache: "no-store" }).then(function (res) {
+      if (res.status !== 200 && res.status !== 503) return null;
+      var ok = res.status === 200;
+      return res.json().then(function (body) {
+        return { ok: ok, body: body && typeof body === "object" ? body : {} };
+      }, function () { return { ok: ok, body: {} }; });
+    }).catch(function () { return null; });
   }
 
   // Many events in one frame cost one render.
@@ -928,12 +982,15 @@ export const DASHBOARD_SCRIPT: string = String.raw`
     ev.preventDefault();
     var input = $("auth-token");
     token = input.value.trim();
+    keepToken(token);
     input.value = "";
     attempt = 0;
     $("auth").hidden = true;
     connect();
   });
   setInterval(tick, 1000);
+  // With a token the stream's snapshot has the probes within a moment.
+  if (!token) readProbes();
   connect();
 })();
 `;

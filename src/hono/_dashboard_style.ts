@@ -192,6 +192,8 @@ footer { color: var(--faint); font-size: 12px; text-align: center; padding: 0 0 
 .probe.no { background: var(--bad-soft); color: var(--bad); border-color: var(--bad); }
 .identity { display: flex; flex-wrap: wrap; gap: 4px 14px; color: var(--muted); font-size: 12.5px; }
 .identity b { color: var(--text); font-weight: 600; }
+/* A fact ("on Node.js 24.1.0") never breaks inside; a long one is cut. */
+.identity > span { white-space: nowrap; max-width: 100%; overflow: hidden; text-overflow: ellipsis; }
 .conn.offline { border-color: var(--bad); color: var(--bad); background: var(--bad-soft); font-weight: 650; }
 .charts { display: grid; gap: 12px; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); }
 .chart { margin: 0; border: 1px solid var(--border); border-radius: 8px; padding: 10px 12px; background: var(--surface-2); min-width: 0; }
@@ -243,6 +245,10 @@ ol.events li.summary .k { color: var(--info); }
   .charts { grid-template-columns: 1fr; }
   .lane { grid-template-columns: 90px minmax(0, 1fr); }
   .axis-labels { margin-left: 100px; }
-  header.top .wrap { flex-wrap: wrap; padding-top: 8px; padding-bottom: 8px; }
+  header.top .wrap { flex-wrap: wrap; padding-top: 8px; padding-bottom: 8px; row-gap: 8px; }
+  /* The name and identity get the whole first row; probes and the
+     connection go below, instead of squeezing the identity to one word
+     per line. */
+  .brand { flex: 1 1 100%; }
 }
 `;

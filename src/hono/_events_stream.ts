@@ -21,12 +21,19 @@ export interface EventStreamSettings {
    * stream: a client that stopped reading frees its slot.
    */
   writeTimeoutMs: number;
+  /**
+   * The stream ends after this long (ms) whatever the client does: a
+   * client that never reads cannot hold its slot for good, since a few
+   * small frames a second may never fill the socket buffers and stall a
+   * write. The page reconnects and resumes after its `Last-Event-ID`.
+   */
+  maxAgeMs: number;
   /** Ends the stream when it aborts (service stopping, router closed). */
   end: AbortSignal;
 }
 
 /** Why a stream ended. */
-type EndReason = "client" | "stopping" | "overflow" | "stalled";
+type EndReason = "client" | "stopping" | "overflow" | "stalled" | "max_age";
 
 /**
  * Answers an event-stream request with Hono's `streamSSE`. The hub sends
@@ -38,8 +45,10 @@ type EndReason = "client" | "stopping" | "overflow" | "stalled";
  *
  * It ends, leaving the hub and clearing its timers, when the client goes
  * away, when `settings.end` aborts (then with a last `event: end`, data
- * `{"reason":"stopping"}`), when the client stops reading and too much is
- * waiting, or when one write has not been taken for `writeTimeoutMs`.
+ * `{"reason":"stopping"}`), when it is `maxAgeMs` old (with `event: end`,
+ * data `{"reason":"max_age"}`: the page reconnects at once), when the
+ * client stops reading and too much is waiting, or when one write has not
+ * been taken for `writeTimeoutMs`.
  * `onClose` is called once, at that moment.
  */
 export function openEventStream(
@@ -93,6 +102,7 @@ class EventSession implements HubSubscriber {
   readonly #queue: string[] = [];
   readonly #onStop = (): void => this.#end("stopping");
   readonly #heartbeat: ReturnType<typeof setInterval>;
+  readonly #maxAge: ReturnType<typeof setTimeout>;
   #writeTimer: ReturnType<typeof setTimeout> | undefined;
   #wake: (() => void) | undefined;
   #done = false;
@@ -118,6 +128,7 @@ class EventSession implements HubSubscriber {
       () => this.send(": ping\n\n"),
       settings.heartbeatMs,
     );
+    this.#maxAge = setTimeout(() => this.#end("max_age"), settings.maxAgeMs);
     if (settings.end.aborted) this.#end("stopping");
   }
 
@@ -174,9 +185,10 @@ class EventSession implements HubSubscriber {
     this.#hub.leave(this);
     this.#settings.end.removeEventListener("abort", this.#onStop);
     clearInterval(this.#heartbeat);
+    clearTimeout(this.#maxAge);
     this.#queue.length = 0;
-    if (reason === "stopping") {
-      this.#queue.push(`event: end\ndata: {"reason":"stopping"}\n\n`);
+    if (reason === "stopping" || reason === "max_age") {
+      this.#queue.push(`event: end\ndata: {"reason":"${reason}"}\n\n`);
     }
     const wake = this.#wake;
     this.#wake = undefined;

@@ -157,6 +157,16 @@ export interface OpsRouterOptions {
    */
   eventStreamWriteTimeout?: number;
   /**
+   * How long, in ms, one event stream may stay open: then the server ends
+   * it (with `event: end`, data `{"reason":"max_age"}`) and frees its
+   * slot; the page reconnects at once and resumes after its
+   * `Last-Event-ID`. Bounds how long a client that never reads (whose
+   * writes never fill the socket buffers) can hold a slot.
+   *
+   * @default {600000}
+   */
+  eventStreamMaxAge?: number;
+  /**
    * What the dashboard's header shows about this process: `host` (the
    * default is `POD_NAME`, else `HOSTNAME`, else Deno's `hostname()`) and
    * the service's own `version` (none by default).
@@ -241,6 +251,7 @@ export interface RouterSettings {
   chartBucket: number;
   chartWindow: number;
   eventStreamWriteTimeout: number;
+  eventStreamMaxAge: number;
   identity: { host?: string; version?: string } | undefined;
   signal: AbortSignal | undefined;
   bodyLimit: number;
@@ -265,6 +276,7 @@ const KNOWN = new Set([
   "chartBucket",
   "chartWindow",
   "eventStreamWriteTimeout",
+  "eventStreamMaxAge",
   "identity",
   "signal",
   "unsafeAllowUnauthenticated",
@@ -439,10 +451,12 @@ function checkDashboard(options: OpsRouterOptions): Pick<
   | "chartBucket"
   | "chartWindow"
   | "eventStreamWriteTimeout"
+  | "eventStreamMaxAge"
   | "identity"
 > {
   const { eventHistory = 500, chartBucket = 10_000 } = options;
   const { chartWindow = 900_000, eventStreamWriteTimeout = 30_000 } = options;
+  const { eventStreamMaxAge = 600_000 } = options;
   if (!wholeIn(eventHistory, 0, 100_000)) {
     throw invalid("eventHistory must be a whole number in [0, 100000]");
   }
@@ -464,11 +478,17 @@ function checkDashboard(options: OpsRouterOptions): Pick<
       `eventStreamWriteTimeout must be a whole number of ms in [1, ${MAX_TIMER_MS}]`,
     );
   }
+  if (!wholeIn(eventStreamMaxAge, 1, MAX_TIMER_MS)) {
+    throw invalid(
+      `eventStreamMaxAge must be a whole number of ms in [1, ${MAX_TIMER_MS}]`,
+    );
+  }
   return {
     eventHistory,
     chartBucket,
     chartWindow,
     eventStreamWriteTimeout,
+    eventStreamMaxAge,
     identity: checkIdentity(options.identity),
   };
 }

@@ -239,7 +239,9 @@ async function openPage(
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("console", (message) => {
-    if (message.type() === "error") errors.push(message.text());
+    if (message.type() !== "error") return;
+    const where = message.location().url;
+    errors.push(where ? `${message.text()} at ${where}` : message.text());
   });
   page.on("pageerror", (error) => errors.push(String(error)));
   return { context, page, errors };
@@ -593,6 +595,13 @@ test("a reload replays the history; a dropped stream shows it is lost, then resu
     true,
   );
   const { context, page, errors } = await openPage();
+  // The public probes are read without the token.
+  const probeAuth: string[] = [];
+  page.on("request", (request) => {
+    if (/\/(livez|readyz)$/.test(new URL(request.url()).pathname)) {
+      probeAuth.push(request.headers().authorization ?? "none");
+    }
+  });
   try {
     await page.goto(new URL(`/admin#token=${TOKEN}`, url).href);
     await waitForLive(page, true);
@@ -612,6 +621,23 @@ test("a reload replays the history; a dropped stream shows it is lost, then resu
       1,
     );
 
+    // F5: the address bar no longer has the token, the tab's session does.
+    assert.ok(!page.url().includes("token"), page.url());
+    await page.reload();
+    await waitForLive(page, true);
+    assert.equal(await page.isHidden("#auth"), true);
+    await waitForSome(page, "#events li", "worker_failed");
+    assert.equal(await countOf(page, "#events li", "worker_failed"), 1);
+    assert.equal(
+      await countOf(page, "#events li", "ingest running \u2192 draining"),
+      1,
+    );
+    // Another tab does not get it: sessionStorage is per tab.
+    const other = await context.newPage();
+    await other.goto(new URL("/admin", url).href);
+    await other.waitForSelector("#auth:not([hidden])", WAIT);
+    await other.close();
+
     // The connection drops and stays down for a while.
     hold(true);
     drop();
@@ -628,6 +654,17 @@ test("a reload replays the history; a dropped stream shows it is lost, then resu
       (await page.getAttribute("#conn", "class"))!,
       /offline/,
     );
+    // Meanwhile the header reads the public probes, without the token.
+    await page.waitForFunction(
+      () =>
+        performance.getEntriesByType("resource").some((e) =>
+          e.name.endsWith("/readyz")
+        ),
+      undefined,
+      { timeout: 15_000 },
+    );
+    assert.ok(probeAuth.length >= 2, "the probes were read");
+    assert.deepEqual(new Set(probeAuth), new Set(["none"]));
     // What happens meanwhile is shown once it is back, exactly once.
     await runtime.drain("metrics");
     await runtime.start("mailer");
@@ -646,7 +683,9 @@ test("a reload replays the history; a dropped stream shows it is lost, then resu
     assert.equal(await countOf(page, "#events li", "worker_failed"), 1);
     assert.ok(resumes.length >= 1, "the page sent Last-Event-ID");
     assert.ok(!(await page.content()).includes(SECRET));
-    for (const error of errors) assert.match(error, /net::ERR_|502/);
+    for (const error of errors) {
+      assert.match(error, /net::ERR_|502|503 .* at \S+\/readyz$/);
+    }
   } finally {
     await context.close();
     await stopAll(runtime, server);
@@ -759,6 +798,23 @@ test("on a phone the workers table becomes cards", async () => {
     });
     assert.equal(layout.thead, "none");
     assert.equal(layout.row, "grid");
+    // The identity line gets the header's width; no fact breaks inside.
+    const identity = await page.evaluate(() => {
+      const line = document.getElementById("identity")!;
+      const size = parseFloat(getComputedStyle(line).fontSize);
+      return {
+        width: line.getBoundingClientRect().width,
+        facts: [...line.children].map((n) =>
+          `${n.textContent}: ${n.getBoundingClientRect().height / size}`
+        ),
+        tall: [...line.children].filter((n) =>
+          n.getBoundingClientRect().height > size * 2
+        ).length,
+      };
+    });
+    assert.ok(identity.facts.length >= 3, identity.facts.join(", "));
+    assert.equal(identity.tall, 0, identity.facts.join(", "));
+    assert.ok(identity.width >= 300, `identity is ${identity.width}px wide`);
     assert.ok(layout.width <= 390, `the page is ${layout.width}px wide`);
     await assertAccessible(page, "phone");
     await page.screenshot({ path: screenshotPath("phone") });
@@ -808,8 +864,8 @@ test("with controls disabled the page has no buttons and the POST routes answer 
   }
 });
 
-test("without a token the page asks for one and connects once it is given", async () => {
-  const { runtime } = await shop();
+test("without a token the page asks for one, shows the public probes meanwhile, and connects once it is given; a reload keeps it", async () => {
+  const { runtime, handles } = await shop();
   const { server, url } = await serveDashboard(runtime, false);
   const { context, page, errors } = await openPage();
   try {
@@ -817,14 +873,31 @@ test("without a token the page asks for one and connects once it is given", asyn
     await page.waitForSelector("#auth:not([hidden])", WAIT);
     assert.equal(await page.textContent("#conn-text"), "Not authorized");
     assert.equal(await page.locator("#workers-body tr").count(), 0);
+    // The probes are public: shown before sign-in, and kept fresh.
+    await waitForText(page, "#probe-live", "Live: yes");
+    await waitForText(page, "#probe-ready", "Ready: yes");
+    handles.get("ingest")!.setReady(false);
+    await page.waitForFunction(
+      () => document.querySelector("#probe-ready")?.textContent === "Ready: NO",
+      undefined,
+      { timeout: 15_000 },
+    );
+    handles.get("ingest")!.setReady(true);
     await page.fill("#auth-token", TOKEN);
     await page.click("#auth-form button");
     await waitForState(page, "shop/ingest", "running");
     assert.equal(await page.isHidden("#auth"), true);
     assert.equal(await page.inputValue("#auth-token"), "");
-    // The only console error: the refused first stream request.
-    assert.ok(errors.length <= 1, errors.join("\n"));
-    for (const error of errors) assert.match(error, /401/);
+    // A reload keeps the token typed in this tab.
+    await page.reload();
+    await waitForState(page, "shop/ingest", "running");
+    assert.equal(await page.isHidden("#auth"), true);
+    // The only console errors: the refused first stream request and the
+    // /readyz answering 503 while ingest was not ready.
+    for (const error of errors) {
+      assert.match(error, /401 .* at \S+\/events$|503 .* at \S+\/readyz$/);
+    }
+    assert.equal(errors.filter((e) => e.includes("401")).length, 1);
   } finally {
     await context.close();
     await stopAll(runtime, server);
