@@ -8,20 +8,22 @@ import { anySignal, signalOf, type SignalOptions } from "../signal_options.ts";
 import type { WorkerContext } from "../worker.ts";
 import type { Dispatcher } from "./_dispatcher.ts";
 import { LifecycleGate } from "./_lifecycle_gate.ts";
-import {
+import type {
   Generation,
-  type ManagedWorker,
-  type WorkerHost,
+  ManagedWorker,
+  WorkerHost,
 } from "./_managed_worker.ts";
 import type { RetryBudget } from "./_retry_budget.ts";
 import type { StateReporter } from "./_state_reporter.ts";
 import type { WorkerTable } from "./_worker_table.ts";
 import { canMove, stateError } from "./_worker_state.ts";
 
-/** What the lifecycle asks of supervision when a start lands. */
+/** What the lifecycle asks of supervision. */
 export interface StartOutcome {
   /** A failure was reported while start ran: fail, or restart if allowed. */
   failedDuringStart(w: ManagedWorker, error: unknown): void;
+  /** Cancels the restart supervision waits to make; false if there is none. */
+  cancelRestart(w: ManagedWorker): boolean;
 }
 
 /**
@@ -291,10 +293,7 @@ export class Lifecycle {
     w: ManagedWorker,
     signal: AbortSignal | undefined,
   ): Promise<void> {
-    const restart = w.restart;
-    if (!restart) return;
-    w.restart = undefined;
-    restart.abort();
+    if (!this.#outcome.cancelRestart(w)) return;
     if (w.generation?.alive) await this.stopFailedGeneration(w, signal);
     this.#reporter.move(w, "abandon");
   }
@@ -368,19 +367,13 @@ export class Lifecycle {
   ): Promise<void> {
     const previous = w.pending;
     const work = invoke(fn);
-    const settled = track(w, work);
-    w.pending = previous
-      ? Promise.all([previous, settled]).then(noop)
-      : settled;
+    w.trackWork(work, previous);
     return work;
   }
 
   /** Ends the worker's current generation and begins a new one. */
   newGeneration(w: ManagedWorker): Generation {
-    w.generation?.end();
-    const generation = new Generation(this.#host, w);
-    w.generation = generation;
-    return generation;
+    return w.beginGeneration(this.#host);
   }
 
   /**
@@ -451,21 +444,9 @@ export class Lifecycle {
         return fn();
       })
       : invoke(fn);
-    w.pending = track(w, work);
+    w.trackWork(work);
     return work;
   }
-}
-
-/**
- * Counts `work` as unsettled until it settles (`unregister` refuses until
- * then) and returns a promise of its settling that never rejects.
- */
-function track(w: ManagedWorker, work: Promise<void>): Promise<void> {
-  w.unsettled++;
-  const done = (): void => {
-    w.unsettled--;
-  };
-  return work.then(done, done);
 }
 
 /**

@@ -127,25 +127,27 @@ export class WorkerTable {
     }
     const commands = commandMap(name, registration.commands);
     const settings = resolveSettings(registration, this.#defaults);
-    const w = new ManagedWorker(
+    let intensity: RestartIntensity | undefined;
+    if (settings.restart) {
+      const { maxRestarts, withinMs } = settings.restart;
+      intensity = new RestartIntensity(maxRestarts, withinMs);
+    }
+    const watchdog = settings.stallTimeout === undefined
+      ? undefined
+      : new StallWatchdog(
+        this.#clock,
+        settings.stallTimeout,
+        () => this.#onStall(w),
+      );
+    const w: ManagedWorker = new ManagedWorker(
       name,
       `${this.#runtime}/${name}`,
       description,
       worker,
       commands,
       settings,
+      { intensity, watchdog },
     );
-    if (settings.restart) {
-      const { maxRestarts, withinMs } = settings.restart;
-      w.intensity = new RestartIntensity(maxRestarts, withinMs);
-    }
-    if (settings.stallTimeout !== undefined) {
-      w.watchdog = new StallWatchdog(
-        this.#clock,
-        settings.stallTimeout,
-        () => this.#onStall(w),
-      );
-    }
     return w;
   }
 }
