@@ -6,6 +6,7 @@ import { type AttemptLoop, runAttempts } from "../retry/_attempts.ts";
 import type { RetryPolicy } from "../retry/policy.ts";
 import { anySignal, signalOf, type SignalOptions } from "../signal_options.ts";
 import type { WorkerContext } from "../worker.ts";
+import type { WorkerRegistration } from "../options.ts";
 import type { Dispatcher } from "./_dispatcher.ts";
 import { LifecycleGate } from "./_lifecycle_gate.ts";
 import type {
@@ -16,7 +17,7 @@ import type {
 import type { RetryBudget } from "./_retry_budget.ts";
 import type { StateReporter } from "./_state_reporter.ts";
 import type { WorkerTable } from "./_worker_table.ts";
-import { canMove, stateError } from "./_worker_state.ts";
+import { canMove, REMOVABLE, stateError } from "./_worker_state.ts";
 
 /** What the lifecycle asks of supervision. */
 export interface StartOutcome {
@@ -67,7 +68,7 @@ export class Lifecycle {
   /** Runs `op` in its turn of the gate, under the caller's signal. */
   run(
     options: SignalOptions | undefined,
-    op: (preempt: AbortSignal) => Promise<void>,
+    op: (preempt: AbortSignal) => void | Promise<void>,
   ): Promise<void> {
     let signal: AbortSignal | undefined;
     try {
@@ -76,6 +77,92 @@ export class Lifecycle {
       return Promise.reject(error);
     }
     return this.gate.run((preempt) => invoke(() => op(preempt)), signal);
+  }
+
+  // The facade's entry points: each runs one `Runtime` operation in its
+  // turn of the gate, resolving the worker's name there.
+
+  /** `Runtime.start`. */
+  runStart(ref: string, options: SignalOptions | undefined): Promise<void> {
+    return this.run(options, (preempt) => {
+      return this.start(this.#table.require(ref), options?.signal, preempt);
+    });
+  }
+
+  /** `Runtime.startAll`. */
+  runStartAll(options: SignalOptions | undefined): Promise<void> {
+    return this.run(
+      options,
+      (preempt) => this.startAll(options?.signal, preempt),
+    );
+  }
+
+  /** `Runtime.drain`. */
+  runDrain(ref: string, options: SignalOptions | undefined): Promise<void> {
+    return this.run(options, () => this.drain(this.#table.require(ref)));
+  }
+
+  /** `Runtime.drainAll`: stops at the first failure. */
+  runDrainAll(options: SignalOptions | undefined): Promise<void> {
+    return this.run(options, () => {
+      for (const w of this.#table.all) if (w.state === "running") this.drain(w);
+    });
+  }
+
+  /** `Runtime.drainAllBestEffort`. */
+  runDrainAllBestEffort(options: SignalOptions | undefined): Promise<void> {
+    return this.run(options, () => this.drainAll());
+  }
+
+  /** `Runtime.stop`. */
+  runStop(ref: string, options: SignalOptions | undefined): Promise<void> {
+    return this.run(options, (preempt) => {
+      return this.stop(this.#table.require(ref), options?.signal, preempt);
+    });
+  }
+
+  /** `Runtime.stopAll`. */
+  runStopAll(options: SignalOptions | undefined): Promise<void> {
+    return this.run(
+      options,
+      (preempt) => this.stopAll(options?.signal, preempt),
+    );
+  }
+
+  /** `Runtime.unregister`. */
+  runUnregister(
+    ref: string,
+    options: SignalOptions | undefined,
+  ): Promise<void> {
+    return this.run(options, () => this.unregister(this.#table.require(ref)));
+  }
+
+  /** Adds a registered worker, unless shutdown has begun. */
+  register(registration: WorkerRegistration): void {
+    if (this.#reporter.shuttingDown) {
+      throw new WorkerkitError("runtime_shut_down");
+    }
+    this.#reporter.count(this.#table.add(registration), 1);
+  }
+
+  /**
+   * Removes a worker that is removable, with nothing in flight and no start
+   * or stop still running: an abandoned one could otherwise run alongside a
+   * new registration of the same name.
+   */
+  unregister(w: ManagedWorker): void {
+    if (!REMOVABLE.includes(w.state) || w.inFlight > 0) {
+      throw stateError(w, "unregister");
+    }
+    if (w.unsettled > 0) {
+      throw new WorkerkitError(
+        "invalid_worker_state",
+        `cannot unregister ${w.qualifiedName} while a start or stop it gave up on still runs`,
+      );
+    }
+    this.#table.remove(w);
+    w.generation?.end();
+    this.#reporter.count(w, -1);
   }
 
   /** Starts a startable worker; on failure it ends `failed`. */

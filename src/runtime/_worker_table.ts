@@ -8,6 +8,13 @@ import { RestartIntensity } from "./_restart_intensity.ts";
 import { REGISTRATION_KEYS, resolveSettings } from "./_settings.ts";
 import { refuseUnknownKeys } from "../base/_known_keys.ts";
 import { StallWatchdog } from "./_stall_watchdog.ts";
+import { byName, commandInfo, snapshot } from "./_snapshots.ts";
+import type {
+  CommandInfo,
+  RuntimeInspection,
+  RuntimeStatus,
+  WorkerSnapshot,
+} from "../status.ts";
 
 /**
  * The registered workers: building a worker from its registration
@@ -98,6 +105,31 @@ export class WorkerTable {
       if (w.stalled) return false;
     }
     return true;
+  }
+
+  /** Fresh snapshots of every worker, in registration order. */
+  snapshots(): WorkerSnapshot[] {
+    return this.#order.map(snapshot);
+  }
+
+  /** A fresh snapshot of one worker, or `undefined` for an unknown one. */
+  snapshot(ref: string): WorkerSnapshot | undefined {
+    const w = this.#byName.get(ref);
+    return w ? snapshot(w) : undefined;
+  }
+
+  /** A worker's commands sorted by name, or `undefined` for an unknown one. */
+  commandInfos(ref: string): CommandInfo[] | undefined {
+    const w = this.#byName.get(ref);
+    if (!w) return undefined;
+    return [...w.commands.values()].map(commandInfo).sort(byName);
+  }
+
+  /** The runtime's `status` with every worker's snapshot and commands. */
+  inspect(status: RuntimeStatus): RuntimeInspection {
+    const commands: Record<string, CommandInfo[]> = {};
+    for (const w of this.#order) commands[w.name] = this.commandInfos(w.name)!;
+    return { status, workers: this.snapshots(), commands };
   }
 
   #build(registration: WorkerRegistration): ManagedWorker {
