@@ -68,9 +68,8 @@ export class Generation {
   /** Aborts when drain, stop or shutdown of the worker begins. */
   readonly drain: AbortController = new AbortController();
   readonly handle: WorkerHandle;
-  /** Set by handle calls during start, which win over the start defaults. */
-  readySet = false;
-  acceptingSet = false;
+  #readySet = false;
+  #acceptingSet = false;
   #startFailure: { error: unknown } | undefined;
   #alive = true;
 
@@ -82,6 +81,16 @@ export class Generation {
     return this.#alive;
   }
 
+  /** Whether the handle set readiness; it wins over the start defaults. */
+  get readySet(): boolean {
+    return this.#readySet;
+  }
+
+  /** Whether the handle set admission; it wins over the start defaults. */
+  get acceptingSet(): boolean {
+    return this.#acceptingSet;
+  }
+
   /** A failure reported while start was still running. */
   get startFailure(): { error: unknown } | undefined {
     return this.#startFailure;
@@ -90,6 +99,16 @@ export class Generation {
   /** Keeps the first failure reported during start; the supervisor's. */
   noteStartFailure(error: unknown): void {
     this.#startFailure ??= { error };
+  }
+
+  /** The handle set readiness during this generation; its handle's. */
+  markReadySet(): void {
+    this.#readySet = true;
+  }
+
+  /** The handle set admission during this generation; its handle's. */
+  markAcceptingSet(): void {
+    this.#acceptingSet = true;
   }
 
   /** Ends the generation: its handle refuses every later call. */
@@ -371,14 +390,14 @@ class GenerationHandle implements WorkerHandle {
   setReady(ready: boolean): void {
     this.#check();
     if (typeof ready !== "boolean") throw notBoolean("setReady");
-    this.#generation.readySet = true;
+    this.#generation.markReadySet();
     this.#host.setReady(this.#w, ready);
   }
 
   setAcceptingWork(accepting: boolean): void {
     this.#check();
     if (typeof accepting !== "boolean") throw notBoolean("setAcceptingWork");
-    this.#generation.acceptingSet = true;
+    this.#generation.markAcceptingSet();
     this.#host.setAcceptingWork(this.#w, accepting);
   }
 
