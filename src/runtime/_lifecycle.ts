@@ -30,10 +30,11 @@ export interface StartOutcome {
 /**
  * Lifecycle sequencing: the gate that runs operations one at a time in call
  * order (the facade's `run*` entry points take their turns there),
- * registration and removal, start attempts (each its own generation and deadline, retried per
- * `startRetry` and the retry budget), drain, stop (including a stop whose
- * caller gave up, which settles later), bulk stop, and the chaining that
- * keeps two generations of one worker from ever overlapping.
+ * registration and removal, start attempts (each its own generation and
+ * deadline, retried per `startRetry` and the retry budget), drain, stop
+ * (including a stop whose caller gave up, which settles later), bulk stop,
+ * and the chaining that keeps two generations of one worker from ever
+ * overlapping.
  */
 export class Lifecycle {
   /** Runs lifecycle operations one at a time; shutdown closes it. */
