@@ -27,11 +27,9 @@
  */
 
 export { Runtime } from "./src/runtime.ts";
-export type {
-  RuntimeEventType,
-  RuntimeInspection,
-  SignalOptions,
-} from "./src/runtime.ts";
+export type { RuntimeEventType } from "./src/events.ts";
+export type { RuntimeInspection } from "./src/status.ts";
+export type { SignalOptions } from "./src/signal_options.ts";
 export type {
   FailurePolicy,
   ReadinessPolicy,

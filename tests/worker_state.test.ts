@@ -75,7 +75,7 @@ for (const state of STATES) {
       assert.equal(canMove(state, name), allowed);
       if (state === "starting" || state === "running") {
         reporter.setReady(w, true);
-        w.accepting = true;
+        reporter.setAccepting(w, true);
       }
       const before = { ...flags(w), status: reporter.status(0) };
       const applied = reporter.move(w, name);
@@ -176,9 +176,43 @@ test("nothing but the state reporter writes a worker's lifecycle state", () => {
   // Worker records live only in src/runtime/; no other layer may import it.
   const writers = sourceFiles("src/runtime").filter((path) => {
     const text = readFileSync(new URL(`../${path}`, import.meta.url), "utf8");
-    return /\.state\s*=[^=]/.test(text);
+    return /\.enterState\(/.test(text);
   });
   assert.deepEqual(writers, ["src/runtime/_state_reporter.ts"]);
+});
+
+/** Each of a worker record's writers, and the one part that may call it. */
+const OWNERS: Record<string, string> = {
+  enterState: "_state_reporter.ts",
+  flagReady: "_state_reporter.ts",
+  flagAccepting: "_state_reporter.ts",
+  flagStalled: "_state_reporter.ts",
+  noteTransition: "_state_reporter.ts",
+  noteFailure: "_state_reporter.ts",
+  takeSlot: "_dispatcher.ts",
+  releaseSlot: "_dispatcher.ts",
+  noteCommandFailure: "_dispatcher.ts",
+  beginGeneration: "_lifecycle.ts",
+  trackWork: "_lifecycle.ts",
+  planRestart: "_supervisor.ts",
+  countRestart: "_supervisor.ts",
+  noteStartFailure: "_supervisor.ts",
+};
+
+test("each field of a worker record is written by its one owning part", () => {
+  const callers: Record<string, string[]> = {};
+  for (const path of sourceFiles("src")) {
+    if (path === "src/runtime/_managed_worker.ts") continue;
+    const text = readFileSync(new URL(`../${path}`, import.meta.url), "utf8");
+    for (const method of Object.keys(OWNERS)) {
+      if (!new RegExp(`\\.${method}\\(`).test(text)) continue;
+      (callers[method] ??= []).push(path.replace("src/runtime/", ""));
+    }
+  }
+  const expected = Object.fromEntries(
+    Object.entries(OWNERS).map(([method, owner]) => [method, [owner]]),
+  );
+  assert.deepEqual(callers, expected);
 });
 
 test("no unhandled rejections", assertNoUnhandled);

@@ -160,7 +160,7 @@ export class Dispatcher implements DispatchHost {
       return Promise.reject(error);
     }
     this.#inFlight++;
-    w.inFlight++;
+    w.takeSlot();
     return new CommandRun(
       this,
       w,
@@ -201,12 +201,12 @@ export class Dispatcher implements DispatchHost {
     const at = this.#reporter.at();
     const w = run.w;
     if (run.generation.alive && w.generation === run.generation) {
-      w.lastCommandFailure = {
+      w.noteCommandFailure({
         code: failure.code,
         message: failure.message,
         at,
         command: run.command.name,
-      };
+      });
     }
     const emitter = this.#reporter.emitter;
     if (!emitter.wants("failure")) return;
@@ -226,9 +226,9 @@ export class Dispatcher implements DispatchHost {
 
   /** Gives back a dispatch's in-flight slot and wakes idle waiters. */
   release(w: ManagedWorker): void {
-    w.inFlight--;
+    const left = w.releaseSlot();
     this.#inFlight--;
-    if (w.inFlight === 0 && w.idleWaiters.length > 0) {
+    if (left === 0 && w.idleWaiters.length > 0) {
       wake(w.idleWaiters.splice(0));
     }
     if (this.#inFlight === 0 && this.#idleWaiters.length > 0) {

@@ -6,30 +6,35 @@ import { type AttemptLoop, runAttempts } from "../retry/_attempts.ts";
 import type { RetryPolicy } from "../retry/policy.ts";
 import { anySignal, signalOf, type SignalOptions } from "../signal_options.ts";
 import type { WorkerContext } from "../worker.ts";
+import type { WorkerRegistration } from "../options.ts";
 import type { Dispatcher } from "./_dispatcher.ts";
 import { LifecycleGate } from "./_lifecycle_gate.ts";
-import {
+import type {
   Generation,
-  type ManagedWorker,
-  type WorkerHost,
+  ManagedWorker,
+  WorkerHost,
 } from "./_managed_worker.ts";
 import type { RetryBudget } from "./_retry_budget.ts";
 import type { StateReporter } from "./_state_reporter.ts";
 import type { WorkerTable } from "./_worker_table.ts";
-import { canMove, stateError } from "./_worker_state.ts";
+import { canMove, REMOVABLE, stateError } from "./_worker_state.ts";
 
-/** What the lifecycle asks of supervision when a start lands. */
+/** What the lifecycle asks of supervision. */
 export interface StartOutcome {
   /** A failure was reported while start ran: fail, or restart if allowed. */
   failedDuringStart(w: ManagedWorker, error: unknown): void;
+  /** Cancels the restart supervision waits to make; false if there is none. */
+  cancelRestart(w: ManagedWorker): boolean;
 }
 
 /**
  * Lifecycle sequencing: the gate that runs operations one at a time in call
- * order, start attempts (each its own generation and deadline, retried per
- * `startRetry` and the retry budget), drain, stop (including a stop whose
- * caller gave up, which settles later), bulk stop, and the chaining that
- * keeps two generations of one worker from ever overlapping.
+ * order (the facade's `run*` entry points take their turns there),
+ * registration and removal, start attempts (each its own generation and
+ * deadline, retried per `startRetry` and the retry budget), drain, stop
+ * (including a stop whose caller gave up, which settles later), bulk stop,
+ * and the chaining that keeps two generations of one worker from ever
+ * overlapping.
  */
 export class Lifecycle {
   /** Runs lifecycle operations one at a time; shutdown closes it. */
@@ -65,7 +70,7 @@ export class Lifecycle {
   /** Runs `op` in its turn of the gate, under the caller's signal. */
   run(
     options: SignalOptions | undefined,
-    op: (preempt: AbortSignal) => Promise<void>,
+    op: (preempt: AbortSignal) => void | Promise<void>,
   ): Promise<void> {
     let signal: AbortSignal | undefined;
     try {
@@ -74,6 +79,92 @@ export class Lifecycle {
       return Promise.reject(error);
     }
     return this.gate.run((preempt) => invoke(() => op(preempt)), signal);
+  }
+
+  // The facade's entry points: each runs one `Runtime` operation in its
+  // turn of the gate, resolving the worker's name there.
+
+  /** `Runtime.start`. */
+  runStart(ref: string, options: SignalOptions | undefined): Promise<void> {
+    return this.run(options, (preempt) => {
+      return this.start(this.#table.require(ref), options?.signal, preempt);
+    });
+  }
+
+  /** `Runtime.startAll`. */
+  runStartAll(options: SignalOptions | undefined): Promise<void> {
+    return this.run(
+      options,
+      (preempt) => this.startAll(options?.signal, preempt),
+    );
+  }
+
+  /** `Runtime.drain`. */
+  runDrain(ref: string, options: SignalOptions | undefined): Promise<void> {
+    return this.run(options, () => this.drain(this.#table.require(ref)));
+  }
+
+  /** `Runtime.drainAll`: stops at the first failure. */
+  runDrainAll(options: SignalOptions | undefined): Promise<void> {
+    return this.run(options, () => {
+      for (const w of this.#table.all) if (w.state === "running") this.drain(w);
+    });
+  }
+
+  /** `Runtime.drainAllBestEffort`. */
+  runDrainAllBestEffort(options: SignalOptions | undefined): Promise<void> {
+    return this.run(options, () => this.drainAll());
+  }
+
+  /** `Runtime.stop`. */
+  runStop(ref: string, options: SignalOptions | undefined): Promise<void> {
+    return this.run(options, (preempt) => {
+      return this.stop(this.#table.require(ref), options?.signal, preempt);
+    });
+  }
+
+  /** `Runtime.stopAll`. */
+  runStopAll(options: SignalOptions | undefined): Promise<void> {
+    return this.run(
+      options,
+      (preempt) => this.stopAll(options?.signal, preempt),
+    );
+  }
+
+  /** `Runtime.unregister`. */
+  runUnregister(
+    ref: string,
+    options: SignalOptions | undefined,
+  ): Promise<void> {
+    return this.run(options, () => this.unregister(this.#table.require(ref)));
+  }
+
+  /** Adds a registered worker, unless shutdown has begun. */
+  register(registration: WorkerRegistration): void {
+    if (this.#reporter.shuttingDown) {
+      throw new WorkerkitError("runtime_shut_down");
+    }
+    this.#reporter.count(this.#table.add(registration), 1);
+  }
+
+  /**
+   * Removes a worker that is removable, with nothing in flight and no start
+   * or stop still running: an abandoned one could otherwise run alongside a
+   * new registration of the same name.
+   */
+  unregister(w: ManagedWorker): void {
+    if (!REMOVABLE.includes(w.state) || w.inFlight > 0) {
+      throw stateError(w, "unregister");
+    }
+    if (w.unsettled > 0) {
+      throw new WorkerkitError(
+        "invalid_worker_state",
+        `cannot unregister ${w.qualifiedName} while a start or stop it gave up on still runs`,
+      );
+    }
+    this.#table.remove(w);
+    w.generation?.end();
+    this.#reporter.count(w, -1);
   }
 
   /** Starts a startable worker; on failure it ends `failed`. */
@@ -291,10 +382,7 @@ export class Lifecycle {
     w: ManagedWorker,
     signal: AbortSignal | undefined,
   ): Promise<void> {
-    const restart = w.restart;
-    if (!restart) return;
-    w.restart = undefined;
-    restart.abort();
+    if (!this.#outcome.cancelRestart(w)) return;
     if (w.generation?.alive) await this.stopFailedGeneration(w, signal);
     this.#reporter.move(w, "abandon");
   }
@@ -368,19 +456,13 @@ export class Lifecycle {
   ): Promise<void> {
     const previous = w.pending;
     const work = invoke(fn);
-    const settled = track(w, work);
-    w.pending = previous
-      ? Promise.all([previous, settled]).then(noop)
-      : settled;
+    w.trackWork(work, previous);
     return work;
   }
 
   /** Ends the worker's current generation and begins a new one. */
   newGeneration(w: ManagedWorker): Generation {
-    w.generation?.end();
-    const generation = new Generation(this.#host, w);
-    w.generation = generation;
-    return generation;
+    return w.beginGeneration(this.#host);
   }
 
   /**
@@ -451,21 +533,9 @@ export class Lifecycle {
         return fn();
       })
       : invoke(fn);
-    w.pending = track(w, work);
+    w.trackWork(work);
     return work;
   }
-}
-
-/**
- * Counts `work` as unsettled until it settles (`unregister` refuses until
- * then) and returns a promise of its settling that never rejects.
- */
-function track(w: ManagedWorker, work: Promise<void>): Promise<void> {
-  w.unsettled++;
-  const done = (): void => {
-    w.unsettled--;
-  };
-  return work.then(done, done);
 }
 
 /**

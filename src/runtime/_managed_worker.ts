@@ -1,4 +1,5 @@
 import { isoTime } from "../base/_iso_time.ts";
+import { noop } from "../base/_promise.ts";
 import type { Contribution } from "./_aggregate.ts";
 import type { Command } from "../command.ts";
 import { WorkerkitError } from "../base/errors.ts";
@@ -67,11 +68,9 @@ export class Generation {
   /** Aborts when drain, stop or shutdown of the worker begins. */
   readonly drain: AbortController = new AbortController();
   readonly handle: WorkerHandle;
-  /** Set by handle calls during start, which win over the start defaults. */
-  readySet = false;
-  acceptingSet = false;
-  /** A failure reported while start was still running. */
-  startFailure: { error: unknown } | undefined;
+  #readySet = false;
+  #acceptingSet = false;
+  #startFailure: { error: unknown } | undefined;
   #alive = true;
 
   constructor(host: WorkerHost, w: ManagedWorker) {
@@ -82,13 +81,50 @@ export class Generation {
     return this.#alive;
   }
 
+  /** Whether the handle set readiness; it wins over the start defaults. */
+  get readySet(): boolean {
+    return this.#readySet;
+  }
+
+  /** Whether the handle set admission; it wins over the start defaults. */
+  get acceptingSet(): boolean {
+    return this.#acceptingSet;
+  }
+
+  /** A failure reported while start was still running. */
+  get startFailure(): { error: unknown } | undefined {
+    return this.#startFailure;
+  }
+
+  /** Keeps the first failure reported during start; the supervisor's. */
+  noteStartFailure(error: unknown): void {
+    this.#startFailure ??= { error };
+  }
+
+  /** The handle set readiness during this generation; its handle's. */
+  markReadySet(): void {
+    this.#readySet = true;
+  }
+
+  /** The handle set admission during this generation; its handle's. */
+  markAcceptingSet(): void {
+    this.#acceptingSet = true;
+  }
+
   /** Ends the generation: its handle refuses every later call. */
   end(): void {
     this.#alive = false;
   }
 }
 
-/** A registered worker and everything the runtime knows about it. */
+/**
+ * A registered worker and everything the runtime knows about it. Each
+ * mutable field is private and has one owner, the only caller of the
+ * methods that change it: the state reporter (state, flags, transition and
+ * failure records), the dispatcher (in-flight count, command failure), the
+ * lifecycle (generation, pending work) and the supervisor (restarts).
+ * `tests/worker_state.test.ts` checks the callers.
+ */
 export class ManagedWorker implements Contribution {
   readonly name: string;
   readonly qualifiedName: string;
@@ -96,32 +132,27 @@ export class ManagedWorker implements Contribution {
   readonly worker: Worker;
   readonly commands: Map<string, Command>;
   readonly settings: Settings;
-
-  state: LifecycleState = "registered";
-  ready = false;
-  accepting = false;
-  stalled = false;
-  inFlight = 0;
-  restarts = 0;
-  /** Kept as a number; formatted only when a status is read. */
-  lastTransition: TransitionRecord | undefined;
-  lastFailure: FailureInfo | undefined;
-  lastCommandFailure: CommandFailureInfo | undefined;
-  generation: Generation | undefined;
-  /** The last start or stop work, tracked even after its caller gave up. */
-  pending: Promise<void> | undefined;
-  /** Start and stop calls of this worker that have not settled yet. */
-  unsettled = 0;
-  /** The restart supervision is waiting to make; aborting it cancels it. */
-  restart: AbortController | undefined;
-  /** The cause of the latest restart. */
-  lastRestart: { at: string; failure: FailureInfo } | undefined;
   /** Supervision's restart intensity, when a restart policy is set. */
-  intensity: RestartIntensity | undefined;
+  readonly intensity: RestartIntensity | undefined;
   /** The stall watchdog, when a stallTimeout is set. */
-  watchdog: StallWatchdog | undefined;
-  /** Resolvers of `waitIdle` callers. */
-  idleWaiters: Array<() => void> = [];
+  readonly watchdog: StallWatchdog | undefined;
+  /** Resolvers of `waitIdle` callers; the dispatcher's. */
+  readonly idleWaiters: Array<() => void> = [];
+
+  #state: LifecycleState = "registered";
+  #ready = false;
+  #accepting = false;
+  #stalled = false;
+  #inFlight = 0;
+  #restarts = 0;
+  #lastTransition: TransitionRecord | undefined;
+  #lastFailure: FailureInfo | undefined;
+  #lastCommandFailure: CommandFailureInfo | undefined;
+  #generation: Generation | undefined;
+  #pending: Promise<void> | undefined;
+  #unsettled = 0;
+  #restart: AbortController | undefined;
+  #lastRestart: { at: string; failure: FailureInfo } | undefined;
 
   constructor(
     name: string,
@@ -130,6 +161,10 @@ export class ManagedWorker implements Contribution {
     worker: Worker,
     commands: Map<string, Command>,
     settings: Settings,
+    supervision: {
+      intensity?: RestartIntensity | undefined;
+      watchdog?: StallWatchdog | undefined;
+    } = {},
   ) {
     this.name = name;
     this.qualifiedName = qualifiedName;
@@ -137,6 +172,158 @@ export class ManagedWorker implements Contribution {
     this.worker = worker;
     this.commands = commands;
     this.settings = settings;
+    this.intensity = supervision.intensity;
+    this.watchdog = supervision.watchdog;
+  }
+
+  get state(): LifecycleState {
+    return this.#state;
+  }
+
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  get accepting(): boolean {
+    return this.#accepting;
+  }
+
+  get stalled(): boolean {
+    return this.#stalled;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  /** Kept as a number; formatted only when a status is read. */
+  get lastTransition(): TransitionRecord | undefined {
+    return this.#lastTransition;
+  }
+
+  get lastFailure(): FailureInfo | undefined {
+    return this.#lastFailure;
+  }
+
+  get lastCommandFailure(): CommandFailureInfo | undefined {
+    return this.#lastCommandFailure;
+  }
+
+  /** The current (or last) generation. */
+  get generation(): Generation | undefined {
+    return this.#generation;
+  }
+
+  /** The last start or stop work, tracked even after its caller gave up. */
+  get pending(): Promise<void> | undefined {
+    return this.#pending;
+  }
+
+  /** Start and stop calls of this worker that have not settled yet. */
+  get unsettled(): number {
+    return this.#unsettled;
+  }
+
+  /** The restart supervision is waiting to make; aborting it cancels it. */
+  get restart(): AbortController | undefined {
+    return this.#restart;
+  }
+
+  /** The cause of the latest restart. */
+  get lastRestart(): { at: string; failure: FailureInfo } | undefined {
+    return this.#lastRestart;
+  }
+
+  // The state reporter's writes (it keeps the aggregate in step with them).
+
+  /** Lands in `state`; only `StateReporter.move` calls it. */
+  enterState(state: LifecycleState): void {
+    this.#state = state;
+  }
+
+  /** The worker's own readiness flag; the state reporter's. */
+  flagReady(ready: boolean): void {
+    this.#ready = ready;
+  }
+
+  /** Whether the worker admits commands; the state reporter's. */
+  flagAccepting(accepting: boolean): void {
+    this.#accepting = accepting;
+  }
+
+  /** Whether the worker shows stalled; the state reporter's. */
+  flagStalled(stalled: boolean): void {
+    this.#stalled = stalled;
+  }
+
+  /** Keeps the latest transition; the state reporter's. */
+  noteTransition(record: TransitionRecord): void {
+    this.#lastTransition = record;
+  }
+
+  /** Keeps (or, with `undefined`, clears) `lastFailure`; the state reporter's. */
+  noteFailure(failure: FailureInfo | undefined): void {
+    this.#lastFailure = failure;
+  }
+
+  // The dispatcher's writes.
+
+  /** An admitted dispatch takes an in-flight slot. */
+  takeSlot(): void {
+    this.#inFlight++;
+  }
+
+  /** A dispatch gives its slot back; returns the in-flight count left. */
+  releaseSlot(): number {
+    return --this.#inFlight;
+  }
+
+  /** Keeps the latest failed command attempt. */
+  noteCommandFailure(failure: CommandFailureInfo): void {
+    this.#lastCommandFailure = failure;
+  }
+
+  // The lifecycle's writes.
+
+  /** Ends the current generation and begins a new one. */
+  beginGeneration(host: WorkerHost): Generation {
+    this.#generation?.end();
+    const generation = new Generation(host, this);
+    this.#generation = generation;
+    return generation;
+  }
+
+  /**
+   * Tracks start or stop `work`: unsettled until it settles (`unregister`
+   * refuses until then), and what the next start waits for, together with
+   * `alongside` when given.
+   */
+  trackWork(work: Promise<void>, alongside?: Promise<void>): void {
+    this.#unsettled++;
+    const done = (): void => {
+      this.#unsettled--;
+    };
+    const settled = work.then(done, done);
+    this.#pending = alongside
+      ? Promise.all([alongside, settled]).then(noop)
+      : settled;
+  }
+
+  // The supervisor's writes.
+
+  /** A restart is pending; aborting `restart` cancels it. */
+  planRestart(restart: AbortController | undefined): void {
+    this.#restart = restart;
+  }
+
+  /** One restart began, caused by `failure`. */
+  countRestart(at: string, failure: FailureInfo): void {
+    this.#restarts++;
+    this.#lastRestart = { at, failure };
   }
 
   get effectiveReady(): boolean {
@@ -203,14 +390,14 @@ class GenerationHandle implements WorkerHandle {
   setReady(ready: boolean): void {
     this.#check();
     if (typeof ready !== "boolean") throw notBoolean("setReady");
-    this.#generation.readySet = true;
+    this.#generation.markReadySet();
     this.#host.setReady(this.#w, ready);
   }
 
   setAcceptingWork(accepting: boolean): void {
     this.#check();
     if (typeof accepting !== "boolean") throw notBoolean("setAcceptingWork");
-    this.#generation.acceptingSet = true;
+    this.#generation.markAcceptingSet();
     this.#host.setAcceptingWork(this.#w, accepting);
   }
 

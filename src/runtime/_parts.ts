@@ -12,6 +12,7 @@ import {
 } from "./_settings.ts";
 import { refuseUnknownKeys } from "../base/_known_keys.ts";
 import { WorkerkitError } from "../base/errors.ts";
+import { validateRuntimeName } from "../base/names.ts";
 import { Shutdown } from "./_shutdown.ts";
 import { StateReporter } from "./_state_reporter.ts";
 import { Supervisor } from "./_supervisor.ts";
@@ -19,7 +20,7 @@ import { HandleBackend } from "./_worker_host.ts";
 import { WorkerTable } from "./_worker_table.ts";
 
 /** The keys `new Runtime()` accepts. */
-export const RUNTIME_OPTION_KEYS: ReadonlySet<string> = new Set([
+const RUNTIME_OPTION_KEYS: ReadonlySet<string> = new Set([
   "name",
   "readinessPolicy",
   "commandConcurrency",
@@ -31,6 +32,7 @@ export const RUNTIME_OPTION_KEYS: ReadonlySet<string> = new Set([
 
 /** The parts a `Runtime` delegates to, wired to each other. */
 export interface Parts {
+  readonly name: string;
   readonly clock: Clock;
   readonly reporter: StateReporter;
   readonly table: WorkerTable;
@@ -44,12 +46,20 @@ export interface Parts {
  * Checks the runtime's options and builds its parts. The arrows of
  * docs/architecture.md are exactly the arguments passed here.
  *
- * @param options The runtime's options; `name` is already validated.
+ * @param options The runtime's options, as given to `new Runtime()`.
  * @param sink Where events go besides the observer (the `EventTarget`).
- * @throws {WorkerkitError} `invalid_argument` for a bad option.
+ * @throws {WorkerkitError} `invalid_name`, or `invalid_argument` for a bad option.
  */
 export function wireParts(options: RuntimeOptions, sink: EventSink): Parts {
+  if (options === null || typeof options !== "object") {
+    throw new WorkerkitError(
+      "invalid_argument",
+      "new Runtime() takes an options object with a name",
+    );
+  }
+  refuseUnknownKeys("new Runtime()", options, RUNTIME_OPTION_KEYS);
   const { name } = options;
+  validateRuntimeName(name);
   const clock = options.clock ?? systemClock;
   const policy = readinessPolicy(options.readinessPolicy);
   const commandCap = cap("commandConcurrency", options.commandConcurrency ?? 0);
@@ -101,6 +111,7 @@ export function wireParts(options: RuntimeOptions, sink: EventSink): Parts {
     dispatcher,
   });
   return {
+    name,
     clock,
     reporter,
     table,

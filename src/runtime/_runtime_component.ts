@@ -1,4 +1,6 @@
 import type { ManagedWorker } from "./_managed_worker.ts";
+import type { StateReporter } from "./_state_reporter.ts";
+import type { WorkerTable } from "./_worker_table.ts";
 import type { ReadinessPolicy } from "../options.ts";
 import type {
   ComponentState,
@@ -16,18 +18,17 @@ import type { RuntimeStatus } from "../status.ts";
  */
 export function runtimeReadiness(
   status: RuntimeStatus,
-  workers: readonly ManagedWorker[],
-  policy: ReadinessPolicy,
-  shuttingDown: boolean,
+  parts: { readonly table: WorkerTable; readonly reporter: StateReporter },
 ): Readiness {
-  const items = workers.map((w) => workerItem(w, policy));
+  const { policy, winding } = parts.reporter;
+  const items = parts.table.all.map((w) => workerItem(w, policy));
   const readiness: Readiness = {
     ready: status.ready,
     state: componentState(status),
     items,
   };
   if (!status.ready) {
-    readiness.reason = notReadyReason(status, items, shuttingDown);
+    readiness.reason = notReadyReason(status, items, winding);
   }
   return readiness;
 }

@@ -18,8 +18,9 @@ import { COMPILED, type CompiledMove, type MoveName } from "./_worker_state.ts";
  * worker's contribution, the runtime's own state, readiness and last
  * transition, the "stopping" phase ahead of shutdown, failure records, and
  * the transition, readiness and failure events. It is the only writer of a
- * worker's lifecycle state ({@linkcode StateReporter.move}) and of the flags
- * the aggregate counts (`ready`, `stalled`), so the counters cannot drift.
+ * worker's lifecycle state ({@linkcode StateReporter.move}), of its flags
+ * (`ready`, `stalled`, which the aggregate counts, and `accepting`) and of
+ * its transition and failure records, so the counters cannot drift.
  */
 export class StateReporter {
   readonly #name: string;
@@ -143,8 +144,13 @@ export class StateReporter {
     if (w.ready === ready) return;
     const wasReady = w.effectiveReady;
     this.#aggregate.count(w, -1);
-    w.ready = ready;
+    w.flagReady(ready);
     this.#counted(w, wasReady);
+  }
+
+  /** Sets whether the worker admits commands (the aggregate does not count it). */
+  setAccepting(w: ManagedWorker, accepting: boolean): void {
+    w.flagAccepting(accepting);
   }
 
   /** Sets whether the worker shows stalled. */
@@ -152,7 +158,7 @@ export class StateReporter {
     if (w.stalled === stalled) return;
     const wasReady = w.effectiveReady;
     this.#aggregate.count(w, -1);
-    w.stalled = stalled;
+    w.flagStalled(stalled);
     this.#counted(w, wasReady);
   }
 
@@ -212,7 +218,7 @@ export class StateReporter {
     const failure = publicFailure(error, context);
     const at = this.at();
     if (primary) {
-      w.lastFailure = { code: failure.code, message: failure.message, at };
+      w.noteFailure({ code: failure.code, message: failure.message, at });
     }
     if (!this.emitter.wants("failure")) return;
     this.emitter.failure({
@@ -245,12 +251,13 @@ export class StateReporter {
     to: LifecycleState,
     reason: string | undefined,
   ): void {
-    w.lastTransition = { from, to, atMs: this.#clock.now(), reason };
+    const record = { from, to, atMs: this.#clock.now(), reason };
+    w.noteTransition(record);
     if (!this.emitter.wants("transition")) return;
     this.emitter.transition({
       runtime: this.#name,
       worker: w.qualifiedName,
-      ...transitionOf(w.lastTransition),
+      ...transitionOf(record),
     });
   }
 
@@ -282,15 +289,15 @@ function land(
 ): void {
   if (w.state === "running") {
     w.watchdog?.disarm();
-    w.stalled = false;
+    w.flagStalled(false);
   }
-  w.state = move.to;
-  if (move.clearsReady) w.ready = false;
-  if (move.clearsAccepting) w.accepting = false;
+  w.enterState(move.to);
+  if (move.clearsReady) w.flagReady(false);
+  if (move.clearsAccepting) w.flagAccepting(false);
   if (!move.startDefaults) return;
-  if (!startDefaults?.readySet) w.ready = w.settings.readyOnStart;
+  if (!startDefaults?.readySet) w.flagReady(w.settings.readyOnStart);
   if (!startDefaults?.acceptingSet) {
-    w.accepting = w.settings.acceptingWorkOnStart;
+    w.flagAccepting(w.settings.acceptingWorkOnStart);
   }
-  w.lastFailure = undefined;
+  w.noteFailure(undefined);
 }

@@ -17,8 +17,9 @@ import type { StateReporter } from "./_state_reporter.ts";
  * A restart takes one turn of the lifecycle gate for its stop and one for
  * its start; the backoff wait ({@linkcode Supervisor.backoff}) between them
  * holds no turn, so a crash-looping worker never starves other lifecycle
- * calls. A pending restart lives in `w.restart`; aborting it (stop,
- * stopAll, shutdown) cancels it.
+ * calls. A pending restart lives in `w.restart`, which only this part
+ * writes; stop, stopAll and shutdown cancel it through
+ * {@linkcode Supervisor.cancelRestart}.
  */
 export class Supervisor implements StartOutcome {
   readonly #clock: Clock;
@@ -39,7 +40,7 @@ export class Supervisor implements StartOutcome {
   reportFailure(w: ManagedWorker, error: unknown): void {
     this.#reporter.recordFailure(w, error, "background");
     if (w.state === "starting") {
-      w.generation!.startFailure ??= { error };
+      w.generation!.noteStartFailure(error);
       return;
     }
     if (w.state === "running" && this.#mayRestart(w)) {
@@ -54,6 +55,15 @@ export class Supervisor implements StartOutcome {
   /** A start succeeded, but a failure was reported while it ran. */
   failedDuringStart(w: ManagedWorker, error: unknown): void {
     this.#failOrRestart(w, error);
+  }
+
+  /** Cancels the restart this worker waits for; false if there is none. */
+  cancelRestart(w: ManagedWorker): boolean {
+    const restart = w.restart;
+    if (!restart) return false;
+    w.planRestart(undefined);
+    restart.abort();
+    return true;
   }
 
   /** A worker's heartbeat: re-arms the watchdog, ends a stall. */
@@ -113,13 +123,13 @@ export class Supervisor implements StartOutcome {
   #failAndRestart(w: ManagedWorker, error: unknown): void {
     const n = this.#beginRestart(w, error);
     const restart = new AbortController();
-    w.restart = restart;
+    w.planRestart(restart);
     this.#restart(w, error, n, restart).catch(() => {
       // Shutdown closed the gate: its stop phase (or forced stop) cancels
       // the restart and settles the worker.
       if (this.#lifecycle.gate.closed) return;
       if (w.restart === restart && w.state === "starting") {
-        w.restart = undefined;
+        w.planRestart(undefined);
         this.#lifecycle.fail(w);
       }
     });
@@ -133,10 +143,9 @@ export class Supervisor implements StartOutcome {
    */
   #beginRestart(w: ManagedWorker, cause: unknown): number {
     this.#reporter.move(w, ["fail", "restart"]);
-    w.restarts++;
     const at = this.#reporter.at();
     const { code, message } = publicFailure(cause, "lifecycle");
-    w.lastRestart = { at, failure: { code, message, at } };
+    w.countRestart(at, { code, message, at });
     return w.intensity!.record(this.#clock.now());
   }
 
@@ -158,7 +167,7 @@ export class Supervisor implements StartOutcome {
       if (!live()) return;
       if (!await this.backoff(w, n, cause, restart.signal)) {
         if (!live()) return;
-        w.restart = undefined;
+        w.planRestart(undefined);
         return lifecycle.fail(w);
       }
       const outcome = await lifecycle.gate.run(async (preempt) => {
@@ -173,14 +182,14 @@ export class Supervisor implements StartOutcome {
       if (w.restart !== restart) return;
       if (outcome === undefined) {
         // Running again (or a new restart, if it failed while starting).
-        if (w.restart === restart) w.restart = undefined;
+        if (w.restart === restart) w.planRestart(undefined);
         return;
       }
       cause = outcome.startError;
       // The failed attempt's work may go on; its handle must not act later.
       w.generation?.end();
       if (outcome.preempted || !this.#mayRestart(w)) {
-        w.restart = undefined;
+        w.planRestart(undefined);
         return lifecycle.fail(w);
       }
       // A restarted start that timed out may still run: the next one can

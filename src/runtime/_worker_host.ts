@@ -33,9 +33,8 @@ export class HandleBackend implements WorkerHost {
   }
 
   setAcceptingWork(w: ManagedWorker, accepting: boolean): void {
-    // Not counted by the aggregate, so no reporting is needed.
     if (w.state === "starting" || w.state === "running") {
-      w.accepting = accepting;
+      this.#reporter.setAccepting(w, accepting);
     }
   }
 

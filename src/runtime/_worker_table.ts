@@ -8,6 +8,13 @@ import { RestartIntensity } from "./_restart_intensity.ts";
 import { REGISTRATION_KEYS, resolveSettings } from "./_settings.ts";
 import { refuseUnknownKeys } from "../base/_known_keys.ts";
 import { StallWatchdog } from "./_stall_watchdog.ts";
+import { byName, commandInfo, snapshot } from "./_snapshots.ts";
+import type {
+  CommandInfo,
+  RuntimeInspection,
+  RuntimeStatus,
+  WorkerSnapshot,
+} from "../status.ts";
 
 /**
  * The registered workers: building a worker from its registration
@@ -100,6 +107,31 @@ export class WorkerTable {
     return true;
   }
 
+  /** Fresh snapshots of every worker, in registration order. */
+  snapshots(): WorkerSnapshot[] {
+    return this.#order.map(snapshot);
+  }
+
+  /** A fresh snapshot of one worker, or `undefined` for an unknown one. */
+  snapshot(ref: string): WorkerSnapshot | undefined {
+    const w = this.#byName.get(ref);
+    return w ? snapshot(w) : undefined;
+  }
+
+  /** A worker's commands sorted by name, or `undefined` for an unknown one. */
+  commandInfos(ref: string): CommandInfo[] | undefined {
+    const w = this.#byName.get(ref);
+    if (!w) return undefined;
+    return [...w.commands.values()].map(commandInfo).sort(byName);
+  }
+
+  /** The runtime's `status` with every worker's snapshot and commands. */
+  inspect(status: RuntimeStatus): RuntimeInspection {
+    const commands: Record<string, CommandInfo[]> = {};
+    for (const w of this.#order) commands[w.name] = this.commandInfos(w.name)!;
+    return { status, workers: this.snapshots(), commands };
+  }
+
   #build(registration: WorkerRegistration): ManagedWorker {
     if (registration === null || typeof registration !== "object") {
       throw new WorkerkitError(
@@ -127,25 +159,27 @@ export class WorkerTable {
     }
     const commands = commandMap(name, registration.commands);
     const settings = resolveSettings(registration, this.#defaults);
-    const w = new ManagedWorker(
+    let intensity: RestartIntensity | undefined;
+    if (settings.restart) {
+      const { maxRestarts, withinMs } = settings.restart;
+      intensity = new RestartIntensity(maxRestarts, withinMs);
+    }
+    const watchdog = settings.stallTimeout === undefined
+      ? undefined
+      : new StallWatchdog(
+        this.#clock,
+        settings.stallTimeout,
+        () => this.#onStall(w),
+      );
+    const w: ManagedWorker = new ManagedWorker(
       name,
       `${this.#runtime}/${name}`,
       description,
       worker,
       commands,
       settings,
+      { intensity, watchdog },
     );
-    if (settings.restart) {
-      const { maxRestarts, withinMs } = settings.restart;
-      w.intensity = new RestartIntensity(maxRestarts, withinMs);
-    }
-    if (settings.stallTimeout !== undefined) {
-      w.watchdog = new StallWatchdog(
-        this.#clock,
-        settings.stallTimeout,
-        () => this.#onStall(w),
-      );
-    }
     return w;
   }
 }

@@ -62,7 +62,7 @@ test("lookup refusals come first: request, names, worker, command", async () => 
 });
 
 test("admission order: closed runtime, worker state, accepting, runtime cap, worker cap", async () => {
-  const { dispatcher, w, hold } = await withWorker(
+  const { dispatcher, reporter, w, hold } = await withWorker(
     { commandConcurrency: 2 },
     { commandConcurrency: 1 },
   );
@@ -71,12 +71,12 @@ test("admission order: closed runtime, worker state, accepting, runtime cap, wor
     dispatcher.dispatch(request, undefined).then(() => "ok", (e) => code(e));
   const held = dispatcher.dispatch(request, undefined);
   assert.equal(await refusal(), "runtime_saturated");
-  w.accepting = false;
+  reporter.setAccepting(w, false);
   assert.equal(await refusal(), "worker_not_accepting_work");
   dispatcher.close();
   assert.equal(await refusal(), "runtime_not_accepting_work");
   dispatcher.open();
-  w.accepting = true;
+  reporter.setAccepting(w, true);
   hold.resolve();
   await held;
   assert.equal(dispatcher.inFlight, 0);

@@ -56,7 +56,7 @@ test("remove() forgets both names and the order slot", () => {
 });
 
 test("live() is false only while a livenessOnStall worker is stalled", () => {
-  const { table } = parts();
+  const { table, reporter } = parts();
   const watched = table.add({
     name: "a",
     worker: idle,
@@ -64,9 +64,9 @@ test("live() is false only while a livenessOnStall worker is stalled", () => {
     livenessOnStall: true,
   });
   const other = table.add({ name: "b", worker: idle, stallTimeout: 1_000 });
-  other.stalled = true;
+  reporter.setStalled(other, true);
   assert.equal(table.live(), true);
-  watched.stalled = true;
+  reporter.setStalled(watched, true);
   assert.equal(table.live(), false);
   table.remove(watched);
   assert.equal(table.live(), true);
