@@ -5,6 +5,7 @@ import type { CommandRequest, CommandResult } from "./command.ts";
 import type { Component, Readiness } from "./ops/mod.ts";
 import type { RuntimeOptions, WorkerRegistration } from "./options.ts";
 import { signalOf, type SignalOptions } from "./signal_options.ts";
+import type { Observer } from "./events.ts";
 import type {
   CommandInfo,
   RuntimeInspection,
@@ -132,6 +133,47 @@ export class Runtime extends EventTarget implements Component {
     options?: boolean | EventListenerOptions,
   ): void {
     this.#listeners.remove(type, listener, options);
+  }
+
+  /**
+   * Adds an {@linkcode Observer} to a runtime already made — the cheap way
+   * to follow its events from a library (the dashboard's event hub does):
+   * the observer gets the same plain event objects `RuntimeOptions.observer`
+   * gets, with no `Event` built for it, and it is contained like that one
+   * (a throw or a rejection changes nothing). Its `attach`, if any, is
+   * called at once with the runtime. Observers are called in the order they
+   * were added, after the one given to `new Runtime()` and before
+   * `EventTarget` listeners; command and check `wrap`s nest in that order.
+   * A dispatch or check run that began before the removal still ends on it.
+   *
+   * @param observer The observer; only the methods it has are called.
+   * @returns A function that removes it (later calls do nothing).
+   * @throws {WorkerkitError} `invalid_argument` if `observer` is not an object.
+   *
+   * @example Counting dispatches while a view is open
+   * ```ts
+   * import { Runtime } from "@workerkit/core";
+   *
+   * const runtime = new Runtime({ name: "svc" });
+   * let ended = 0;
+   * const stop = runtime.observe({
+   *   commandStart: () => ({ end: () => void ended++ }),
+   * });
+   * stop();
+   * console.log(ended); // 0
+   * ```
+   */
+  observe(observer: Observer): () => void {
+    if (observer === null || typeof observer !== "object") {
+      throw new WorkerkitError(
+        "invalid_argument",
+        "observe() takes an observer object",
+      );
+    }
+    const emitter = this.#parts.reporter.emitter;
+    const remove = emitter.observe(observer);
+    emitter.attach(this, observer);
+    return remove;
   }
 
   /**
