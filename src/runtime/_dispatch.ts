@@ -59,6 +59,11 @@ export class CommandRun
   /** Set when a handler threw a `CommandRejection`: the caller's fault. */
   #rejected = false;
   #dispatchId: string | undefined;
+  /**
+   * When the current attempt's handler settled in time, if the late-result
+   * check read the clock: the end event reuses that reading.
+   */
+  #settledAt: number | undefined;
 
   constructor(
     host: DispatchHost,
@@ -193,9 +198,15 @@ export class CommandRun
     return this.#finish(error);
   }
 
+  /** A retry waits: the last settle time is no longer the end time. */
+  beforeWait(): void {
+    this.#settledAt = undefined;
+  }
+
   /** Runs one attempt. */
   run(): Promise<CommandResult | void> {
     const ctx = new AttemptContext(this, ++this.attempts);
+    this.#settledAt = undefined;
     this.#outstanding++;
     return new Promise<CommandResult | void>((resolve, reject) => {
       ctx.reject = reject;
@@ -275,8 +286,10 @@ export class CommandRun
    */
   #settledLate(ctx: AttemptContext): void {
     const deadline = ctx.deadline;
-    if (deadline !== undefined && this.host.clock.now() >= deadline.at) {
-      ctx.expire();
+    if (deadline !== undefined) {
+      const now = this.host.clock.now();
+      if (now >= deadline.at) ctx.expire();
+      else if (ctx.attempt === this.attempts) this.#settledAt = now;
     }
     this.#settled(ctx);
   }
@@ -293,7 +306,9 @@ export class CommandRun
     if (this.#outstanding === 0) this.host.release(this.w);
     const following = this.following;
     if (!following) return error;
-    const now = this.host.clock.now();
+    // Reading the clock is most of what the end event costs; the attempt's
+    // settle read it a few microtasks ago when it checked the deadline.
+    const now = this.#settledAt ?? this.host.clock.now();
     const e: CommandEndEvent = {
       runtime: this.host.name,
       worker: this.w.qualifiedName,
