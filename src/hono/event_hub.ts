@@ -77,6 +77,8 @@ export class EventHub {
   readonly #subscribers = new Set<HubSubscriber>();
   readonly #removeObserver: () => void;
   readonly #pending = new Map<string, Pending>();
+  /** The entry counted last: a runtime at full rate mostly repeats one. */
+  #lastPending: Pending | undefined;
   #windowStart = 0;
   #inWindow = 0;
   #tick: ReturnType<typeof setInterval> | undefined;
@@ -163,18 +165,27 @@ export class EventHub {
   /** The runtime observer feeding the hub: one method per streamed event type (docs/ops-and-http.md). */
   #observer(): Observer {
     const on = (type: keyof RuntimeEventMap) => (e: unknown): void =>
-      this.#onEvent(type, e);
-    const commandEnd = { end: on("commandend") };
+      this.#onEvent(type, e, this.#clock.now());
     const checkEnd = { end: on("checkend") };
-    const commandStart = on("commandstart");
     const checkStart = on("checkstart");
     return {
       transition: on("transition"),
       readiness: on("readiness"),
       failure: on("failure"),
+      // One clock read per dispatch: the end is the start plus the
+      // duration the runtime measured on the same clock.
       commandStart: (e) => {
-        commandStart(e);
-        return commandEnd;
+        const started = this.#clock.now();
+        this.#onEvent("commandstart", e, started);
+        return {
+          end: (end) => {
+            const ms = end.durationMs;
+            const at = typeof ms === "number" && ms >= 0
+              ? started + ms
+              : this.#clock.now();
+            this.#onEvent("commandend", end, at);
+          },
+        };
       },
       checkStart: (e) => {
         checkStart(e);
@@ -183,10 +194,9 @@ export class EventHub {
     };
   }
 
-  #onEvent(type: keyof RuntimeEventMap, detail: unknown): void {
+  #onEvent(type: keyof RuntimeEventMap, detail: unknown, now: number): void {
     if (detail === null || typeof detail !== "object") return;
     const d = detail as Detail;
-    const now = this.#clock.now();
     this.#record(type, d, now);
     if (this.#coalesce(type, d, now)) {
       this.#scheduleSnapshot();
@@ -235,13 +245,20 @@ export class EventHub {
     if (type !== "commandend" && type !== "checkend") return true;
     const worker = typeof d.worker === "string" ? d.worker : "";
     const name = String(check ? d.check : d.command);
-    const key = `${check ? "k" : "c"}\u0000${worker}\u0000${name}`;
-    let pending = this.#pending.get(key);
-    if (pending === undefined) {
-      pending = { worker, count: 0, failed: 0, from: now, to: now };
-      if (check) pending.check = name;
-      else pending.command = name;
-      this.#pending.set(key, pending);
+    let pending = this.#lastPending;
+    if (
+      pending?.worker !== worker ||
+      (check ? pending.check : pending.command) !== name
+    ) {
+      const key = `${check ? "k" : "c"}\u0000${worker}\u0000${name}`;
+      pending = this.#pending.get(key);
+      if (pending === undefined) {
+        pending = { worker, count: 0, failed: 0, from: now, to: now };
+        if (check) pending.check = name;
+        else pending.command = name;
+        this.#pending.set(key, pending);
+      }
+      this.#lastPending = pending;
     }
     pending.count++;
     const failed = check ? d.outcome !== "ready" : d.ok !== true;
@@ -259,6 +276,7 @@ export class EventHub {
     if (this.#pending.size === 0) return;
     const pending = [...this.#pending.values()];
     this.#pending.clear();
+    this.#lastPending = undefined;
     for (const p of pending) {
       this.#publish("summary", {
         ...p,
