@@ -218,8 +218,9 @@ export class CommandRun
           : undefined;
         ctx.deadline = this.host.deadlines.add(
           timeout,
-          () => ctx.expire(),
+          expireAttempt,
           now,
+          ctx,
         );
       }
       if (this.signal) ctx.link(this.signal);
@@ -415,6 +416,11 @@ class AttemptContext implements CommandContext {
     this.deadline = this.#unlink = undefined;
     reject?.(callerError);
   }
+}
+
+/** A deadline's expiry, shared by every attempt (called on its context). */
+function expireAttempt(this: AttemptContext): void {
+  this.expire();
 }
 
 /**
