@@ -15,8 +15,8 @@ import { publicFailure } from "../failure.ts";
 import type { Generation, ManagedWorker } from "./_managed_worker.ts";
 import {
   type AttemptLoop,
+  retryAfter,
   type RetryAllowance,
-  runAttempts,
 } from "../retry/_attempts.ts";
 import type { RetryPolicy } from "../retry/policy.ts";
 import type { WorkerHandle } from "../worker.ts";
@@ -93,12 +93,25 @@ export class CommandRun
 
   /** Validates the payload, then runs attempts until one succeeds or retrying stops. */
   execute(): Promise<CommandResult> {
-    if (this.command.payloadSchema === undefined) return runAttempts(this);
-    return this.#validated().then(() => runAttempts(this), (error) => {
+    if (this.command.payloadSchema === undefined) return this.#attempts();
+    return this.#validated().then(() => this.#attempts(), (error) => {
       const refused = WorkerkitError.codeOf(error) === "invalid_payload";
       if (!refused) this.host.commandFailed(this, error);
       throw this.#finish(error, false, refused);
     });
+  }
+
+  /**
+   * The attempt loop of `runAttempts`, with the first attempt run here: a
+   * dispatch whose first attempt succeeds then costs one `then`, not an
+   * async function and its awaits.
+   */
+  #attempts(): Promise<CommandResult> {
+    this.host.budget?.first();
+    return this.run().then(
+      (value) => this.succeeded(value),
+      (error: unknown) => retryAfter(this, 1, error),
+    );
   }
 
   /**
