@@ -5,7 +5,7 @@ export type PublicFieldKind = "string" | "number" | "boolean";
 
 /**
  * The public fields of each event type and their JSON types: the one list
- * of what may leave the process. The dashboard's event stream is built by
+ * of what may leave the process: the dashboard's event stream is built by
  * picking from it ({@linkcode publicEvent}), never by deleting from the
  * event, so `cause` (and any field a future version adds) stays private; the
  * records of `logObserver` and the span attributes of `otelObserver` carry

@@ -404,4 +404,148 @@ test("a command without a schema gets its payload unchanged (the same object)", 
   await runtime.shutdown();
 });
 
+test("a CommandRejection anywhere in the cause chain is a rejection: never retried, not a failure", async () => {
+  let calls = 0;
+  const runtime = await running(
+    [{
+      name: "pool/nested",
+      handler: () => {
+        calls++;
+        throw new Error("wrapped", {
+          cause: new CommandRejection({ code: "nested", message: "no" }),
+        });
+      },
+    }],
+    { commandRetry: attempts(3) },
+  );
+  const failures: FailureEvent[] = [];
+  runtime.addEventListener(
+    "failure",
+    (e) => failures.push((e as CustomEvent).detail),
+  );
+  await runtime.dispatch({ worker: "pool", name: "pool/nested" }).catch(
+    () => {},
+  );
+  assert.equal(calls, 1);
+  assert.equal(failures.length, 0);
+  assert.equal(runtime.worker("pool")!.status.lastCommandFailure, undefined);
+  await runtime.shutdown();
+});
+
+test("a schema that throws a CommandRejection rejects the request without a failure", async () => {
+  const picky: StandardSchemaV1 = {
+    "~standard": {
+      version: 1,
+      vendor: "test",
+      validate: () => {
+        throw new CommandRejection({
+          code: "closed",
+          message: "the books are closed",
+        });
+      },
+    },
+  };
+  const runtime = await running([{
+    name: "pool/p",
+    payloadSchema: picky,
+    handler: () => {},
+  }]);
+  const error = await runtime.dispatch({ worker: "pool", name: "pool/p" })
+    .catch((e) => e);
+  assert.ok(error instanceof CommandRejection);
+  assert.equal(runtime.worker("pool")!.status.lastCommandFailure, undefined);
+  await runtime.shutdown();
+});
+
+test("a schema answering with a non-native thenable is awaited, never taken as a success", async () => {
+  const thenable: StandardSchemaV1 = {
+    "~standard": {
+      version: 1,
+      vendor: "test",
+      validate: () =>
+        ({
+          then(resolve: (r: unknown) => void) {
+            resolve({ issues: [{ message: "nope", path: ["a"] }] });
+          },
+        }) as never,
+    },
+  };
+  let calls = 0;
+  const runtime = await running([{
+    name: "pool/t",
+    payloadSchema: thenable,
+    handler: () => void calls++,
+  }]);
+  const error = await runtime.dispatch({
+    worker: "pool",
+    name: "pool/t",
+    payload: {},
+  }).catch((e) => e);
+  assert.equal(codeOf(error), "invalid_payload");
+  assert.equal(calls, 0);
+  await runtime.shutdown();
+});
+
+test("invalid_payload never echoes a value: short ones quoted, and any one of a payload too large to scan", async () => {
+  const runtime = await running([
+    { name: "pool/limit", payloadSchema: ResizeV, handler: () => {} },
+    {
+      name: "pool/tags",
+      payloadSchema: v.object({ tags: v.array(v.number()) }),
+      handler: () => {},
+    },
+  ]);
+  const short = await runtime.dispatch({
+    worker: "pool",
+    name: "pool/limit",
+    payload: { limit: "pin" },
+  }).catch((e) => e);
+  assert.equal(codeOf(short), "invalid_payload");
+  assert.ok(
+    !JSON.stringify(short.issues).includes('\\"pin\\"'),
+    JSON.stringify(short.issues),
+  );
+  const tags = [SECRET, ...Array.from({ length: 20_000 }, () => 1)];
+  const big = await runtime.dispatch({
+    worker: "pool",
+    name: "pool/tags",
+    payload: { tags },
+  }).catch((e) => e);
+  assert.equal(codeOf(big), "invalid_payload");
+  assert.ok(
+    !JSON.stringify(big.issues).includes(SECRET),
+    JSON.stringify(big.issues),
+  );
+  await runtime.shutdown();
+});
+
+test("a misspelt command field or dispatch field is refused with invalid_argument naming it", async () => {
+  const runtime = new Runtime({ name: "svc" });
+  assert.throws(
+    () =>
+      runtime.register({
+        name: "w",
+        worker: { start() {}, stop() {} },
+        commands: [
+          { name: "c", payloadShema: Resize, handler: () => {} } as never,
+        ],
+      }),
+    (e) =>
+      codeOf(e) === "invalid_argument" &&
+      /payloadShema/.test((e as Error).message),
+  );
+  runtime.register({
+    name: "w",
+    worker: { start() {}, stop() {} },
+    commands: [{ name: "c", handler: () => {} }],
+  });
+  await runtime.startAll();
+  const error = await runtime.dispatch(
+    { worker: "w", name: "c", paylaod: 1 } as never,
+  ).catch((e) => e);
+  assert.equal(codeOf(error), "invalid_argument");
+  assert.match(error.message, /paylaod/);
+  await runtime.shutdown();
+});
+
 test("no unhandled rejections", assertNoUnhandled);

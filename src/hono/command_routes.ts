@@ -8,6 +8,7 @@ import { operationSignal } from "./operation_deadline.ts";
 import type { RouterSettings } from "./options.ts";
 import { errorBody, errorResponse, textResponse } from "./respond.ts";
 import {
+  canonicalJson,
   type Claim,
   fingerprintOf,
   idempotencyKey,
@@ -103,7 +104,9 @@ export function mountCommands(
       if (key !== undefined) {
         claim = store.claim(
           `${qualified(runtime, worker)}\u0000${name}\u0000${key}`,
-          await fingerprintOf(JSON.stringify([worker, name, request.payload])),
+          await fingerprintOf(
+            canonicalJson([qualified(runtime, worker), name, request.payload]),
+          ),
         );
         const refused = claimAnswer(c, claim);
         if (refused) return refused;

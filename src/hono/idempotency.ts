@@ -10,6 +10,9 @@
 /** The most keys kept at once; past it the oldest is forgotten first. */
 export const MAX_IDEMPOTENCY_KEYS = 10_000;
 
+/** The most bytes of stored answers kept at once; past it the oldest go first. */
+export const MAX_IDEMPOTENCY_BYTES = 32 * 1024 * 1024;
+
 /** The longest `Idempotency-Key` accepted. */
 const MAX_KEY_LENGTH = 255;
 
@@ -44,6 +47,7 @@ export class IdempotencyStore {
   readonly #now: () => number;
   readonly #max: number;
   readonly #entries = new Map<string, Entry>();
+  #bytes = 0;
 
   constructor(windowMs: number, now: () => number, max = MAX_IDEMPOTENCY_KEYS) {
     this.#windowMs = windowMs;
@@ -70,10 +74,7 @@ export class IdempotencyStore {
       if (found.answer === undefined) return { kind: "running" };
       return { kind: "replay", answer: found.answer };
     }
-    while (this.#entries.size >= this.#max) {
-      const oldest = this.#entries.keys().next().value as string;
-      this.#entries.delete(oldest);
-    }
+    while (this.#entries.size >= this.#max) this.#forgetOldest();
     const entry: Entry = {
       fingerprint,
       expiresAt: now + this.#windowMs,
@@ -84,8 +85,13 @@ export class IdempotencyStore {
       kind: "run",
       finish: (answer) => {
         if (this.#entries.get(key) !== entry) return;
-        if (answer === undefined) this.#entries.delete(key);
-        else entry.answer = answer;
+        if (answer === undefined) {
+          this.#entries.delete(key);
+          return;
+        }
+        entry.answer = answer;
+        this.#bytes += answer.body.length;
+        while (this.#bytes > MAX_IDEMPOTENCY_BYTES) this.#forgetOldest();
       },
     };
   }
@@ -93,8 +99,21 @@ export class IdempotencyStore {
   #expire(now: number): void {
     for (const [key, entry] of this.#entries) {
       if (entry.expiresAt > now) return;
-      this.#entries.delete(key);
+      this.#delete(key, entry);
     }
+  }
+
+  #forgetOldest(): void {
+    const [key, entry] = this.#entries.entries().next().value as [
+      string,
+      Entry,
+    ];
+    this.#delete(key, entry);
+  }
+
+  #delete(key: string, entry: Entry): void {
+    this.#entries.delete(key);
+    if (entry.answer) this.#bytes -= entry.answer.body.length;
   }
 }
 
@@ -117,6 +136,24 @@ export function idempotencyKey(
     if (c < 0x21 || c > 0x7e) return null;
   }
   return key;
+}
+
+/**
+ * JSON with every object's keys sorted, so the same request written in
+ * another key order has the same fingerprint. The value is parsed JSON.
+ */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value === null || typeof value !== "object") {
+    return JSON.stringify(value) ?? "null";
+  }
+  const keys = Object.keys(value).sort();
+  const record = value as Record<string, unknown>;
+  return `{${
+    keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`).join(
+      ",",
+    )
+  }}`;
 }
 
 /** A SHA-256 of the request, so a reused key with another body is found without keeping the body. */

@@ -1,6 +1,19 @@
 import type { Command } from "../command.ts";
 import { WorkerkitError } from "../base/errors.ts";
 import { isStandardSchema } from "./_payload_validation.ts";
+import { refuseUnknownKeys } from "../base/_known_keys.ts";
+
+/** The fields a command definition may have. */
+const COMMAND_KEYS: ReadonlySet<string> = new Set([
+  "name",
+  "description",
+  "payloadKind",
+  "idempotent",
+  "dangerous",
+  "payloadSchema",
+  "payloadJsonSchema",
+  "handler",
+]);
 import {
   isWorkerRef,
   validateCommandName,
@@ -30,6 +43,8 @@ export function commandMap(
       );
     }
     validateCommandName(command.name);
+    // `payloadShema` would otherwise turn validation off without a word.
+    refuseUnknownKeys(`command ${command.name}`, command, COMMAND_KEYS);
     if (typeof command.handler !== "function") {
       throw new WorkerkitError(
         "invalid_argument",

@@ -22,7 +22,6 @@ import type { RetryPolicy } from "../retry/policy.ts";
 import type { WorkerHandle } from "../worker.ts";
 import { CommandRejection } from "../base/command_rejection.ts";
 import { validatePayload } from "./_payload_validation.ts";
-import { safeInstanceOf } from "../base/_safe_access.ts";
 
 /** What a dispatch needs from its runtime. */
 export interface DispatchHost {
@@ -95,7 +94,10 @@ export class CommandRun
   execute(): Promise<CommandResult> {
     if (this.command.payloadSchema === undefined) return this.#attempts();
     return this.#validated().then(() => this.#attempts(), (error) => {
-      const refused = WorkerkitError.codeOf(error) === "invalid_payload";
+      // A refused payload, or a schema that rejects the request on purpose,
+      // is the caller's fault, not a failure.
+      const refused = WorkerkitError.codeOf(error) === "invalid_payload" ||
+        CommandRejection.rejectionIn(error) !== undefined;
       if (!refused) this.host.commandFailed(this, error);
       throw this.#finish(error, false, refused);
     });
@@ -281,7 +283,8 @@ export class CommandRun
    */
   failed(error: unknown): { stop: unknown } | undefined {
     // The caller's fault: not a failure, never retried.
-    if (safeInstanceOf(error, CommandRejection)) {
+    // A rejection anywhere in the cause chain counts, as the router maps it.
+    if (CommandRejection.rejectionIn(error) !== undefined) {
       this.#rejected = true;
       return { stop: error };
     }

@@ -85,11 +85,24 @@ export class Dispatcher implements DispatchHost {
     let workerRef: unknown;
     let commandName: unknown;
     let readable = request !== null && typeof request === "object";
+    let unknownKey: string | undefined;
     try {
-      if (readable) ({ worker: workerRef, name: commandName } = request);
+      if (readable) {
+        ({ worker: workerRef, name: commandName } = request);
+        unknownKey = unknownRequestKey(request);
+      }
     } catch {
       // A throwing getter or a revoked proxy is refused like a non-object.
       readable = false;
+    }
+    if (unknownKey !== undefined) {
+      // `paylaod` would otherwise run the command without its payload.
+      return Promise.reject(
+        new WorkerkitError(
+          "invalid_argument",
+          `dispatch() has no request field ${JSON.stringify(unknownKey)}`,
+        ),
+      );
     }
     if (!readable) {
       return Promise.reject(
@@ -278,4 +291,12 @@ export class Dispatcher implements DispatchHost {
       `no command ${name} on worker ${worker}`,
     );
   }
+}
+
+/** The first key of a dispatch request that is not `worker`, `name` or `payload`. */
+function unknownRequestKey(request: object): string | undefined {
+  for (const key in request) {
+    if (key !== "worker" && key !== "name" && key !== "payload") return key;
+  }
+  return undefined;
 }

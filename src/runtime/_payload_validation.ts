@@ -1,4 +1,5 @@
 import { type PayloadIssue, WorkerkitError } from "../base/errors.ts";
+import { isThenable } from "../base/_promise.ts";
 import type {
   StandardSchemaIssue,
   StandardSchemaResult,
@@ -13,7 +14,7 @@ const MAX_PATH_SEGMENTS = 32;
 const MAX_SEGMENT_LENGTH = 64;
 /** Payload values shorter than this are not worth redacting (and would eat messages). */
 const MIN_REDACTED_LENGTH = 4;
-const MAX_VISITED = 1_000;
+const MAX_VISITED = 10_000;
 const MAX_DEPTH = 16;
 const REDACTED = "…";
 
@@ -44,8 +45,12 @@ export function validatePayload(
   where: string,
 ): { value: unknown } | Promise<{ value: unknown }> {
   const result = schema["~standard"].validate(payload);
-  if (result instanceof Promise) {
-    return result.then((settled) => outcome(settled, payload, where));
+  if (isThenable(result)) {
+    // Any thenable, not only a native promise: adopted so it cannot be
+    // mistaken for a result without issues.
+    return Promise.resolve(result).then((settled) =>
+      outcome(settled, payload, where)
+    );
   }
   return outcome(result, payload, where);
 }
@@ -69,6 +74,8 @@ export function invalidPayload(
   where: string,
 ): WorkerkitError {
   const secrets = valuesOf(payload);
+  // A payload too large to scan whole may hide a value in any message: then
+  // every message is the generic one (the paths stay: they are keys).
   const safe: PayloadIssue[] = [];
   const list = Array.isArray(issues) ? issues : [];
   for (const issue of list.slice(0, MAX_ISSUES)) {
@@ -84,15 +91,18 @@ export function invalidPayload(
 
 function safeIssue(
   issue: StandardSchemaIssue,
-  secrets: string[],
+  secrets: string[] | undefined,
 ): PayloadIssue {
   let message = "invalid value";
   let path: (string | number)[] = [];
   try {
-    if (typeof issue.message === "string" && issue.message !== "") {
+    if (
+      secrets !== undefined && typeof issue.message === "string" &&
+      issue.message !== ""
+    ) {
       message = redact(issue.message, secrets).slice(0, MAX_ISSUE_MESSAGE);
     }
-    path = safePath(issue.path, secrets);
+    path = safePath(issue.path, secrets ?? []);
   } catch {
     // A hostile issue object: keep the generic text.
   }
@@ -137,9 +147,11 @@ function redact(message: string, secrets: string[]): string {
 /**
  * The payload's string and number values, longest first so a value that
  * contains another is taken out whole; bounded so a huge payload costs
- * little.
+ * little. A string of any length is also taken out in its quoted form
+ * (`"pin"`), as schema messages quote what they received. `undefined` when
+ * the payload was too large to scan whole.
  */
-function valuesOf(payload: unknown): string[] {
+function valuesOf(payload: unknown): string[] | undefined {
   const found = new Set<string>();
   const stack: Array<[unknown, number]> = [[payload, 0]];
   let visited = 0;
@@ -154,20 +166,22 @@ function valuesOf(payload: unknown): string[] {
       if (text.length >= MIN_REDACTED_LENGTH) found.add(text);
       if (typeof value === "string") {
         const quoted = JSON.stringify(value);
+        found.add(quoted);
         if (quoted.length - 2 >= MIN_REDACTED_LENGTH) {
           found.add(quoted.slice(1, -1));
         }
       }
       continue;
     }
-    if (value === null || typeof value !== "object" || depth >= MAX_DEPTH) {
-      continue;
-    }
+    if (value === null || typeof value !== "object") continue;
+    if (depth >= MAX_DEPTH) return undefined;
     try {
       for (const child of Object.values(value)) stack.push([child, depth + 1]);
     } catch {
-      // A hostile payload object: what was collected so far stays.
+      // A hostile payload object: its values are unknown.
+      return undefined;
     }
   }
+  if (stack.length > 0) return undefined;
   return [...found].sort((a, b) => b.length - a.length);
 }

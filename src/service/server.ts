@@ -40,8 +40,9 @@ export interface ServeOptions {
   /** The TCP port; 0 picks a free one (read it from `server.url`). @default {8000} */
   port?: number;
   /**
-   * The interface to bind. By default every interface, as `Deno.serve`,
-   * `Bun.serve` and Node's `listen` do, so probes to the pod IP reach it;
+   * The interface to bind. By default every interface, as the runtimes' own
+   * servers do (Deno's and Bun's `serve`, Node's `listen`), so probes to the
+   * pod IP reach it;
    * `"127.0.0.1"` narrows it to loopback.
    */
   hostname?: string;
