@@ -55,10 +55,14 @@ export interface AttemptLoop<T, R = T> {
  * @throws The last attempt's error, `failed`'s `stop`, the aborted wait's
  * reason, or `retry_budget_exhausted` (with the last error as `cause`).
  */
-export async function runAttempts<T, R = T>(
+export function runAttempts<T, R = T>(
   loop: AttemptLoop<T, R>,
 ): Promise<R> {
-  loop.budget?.first();
+  try {
+    loop.budget?.first();
+  } catch (error) {
+    return Promise.reject(error);
+  }
   return attemptsFrom(loop, 1);
 }
 
