@@ -3,48 +3,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Runtime, WorkerkitError } from "../mod.ts";
-import type { Observer, RuntimeEventMap, WorkerContext } from "../mod.ts";
+import type { Observer, WorkerContext } from "../mod.ts";
 import {
+  EVENT_TYPES as TYPES,
   observedRuntime,
+  recordingObserver as recorder,
   registerIngest,
   registerPrices,
+  type Seen,
 } from "./_support/observed_story.ts";
 import { assertNoUnhandled } from "./_support/unhandled.ts";
 import { record } from "./_support/workers.ts";
-
-const TYPES: Array<keyof RuntimeEventMap> = [
-  "transition",
-  "readiness",
-  "failure",
-  "commandstart",
-  "commandend",
-  "checkstart",
-  "checkend",
-];
-
-interface Seen {
-  type: string;
-  detail: unknown;
-}
-
-/** Records every call as the `EventTarget` type it matches. */
-function recorder(seen: Seen[], tag = ""): Observer {
-  const push = (type: string) => (detail: unknown) =>
-    void seen.push({ type: tag + type, detail });
-  return {
-    transition: push("transition"),
-    readiness: push("readiness"),
-    failure: push("failure"),
-    commandStart(e) {
-      push("commandstart")(e);
-      return { end: push("commandend") };
-    },
-    checkStart(e) {
-      push("checkstart")(e);
-      return { end: push("checkend") };
-    },
-  };
-}
 
 /** A started "billing" runtime: "prices" (ok, fail) and an idle "ingest". */
 function story(observer?: Observer) {
