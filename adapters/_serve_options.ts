@@ -21,9 +21,7 @@ const KEYS = new Set(["port", "hostname", "shutdownDelay"]);
 /**
  * Checks `options` and applies the defaults: port 8000, every interface,
  * and a shutdown delay of 5 s when `KUBERNETES_SERVICE_HOST` is set (every
- * Kubernetes pod has it), else 0.
- *
- * @throws {WorkerkitError} `invalid_argument` for a bad option.
+ * Kubernetes pod has it), else 0. A bad option is `invalid_argument`.
  */
 export function serveSettings(
   options: ServeOptions | undefined,

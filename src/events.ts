@@ -85,6 +85,13 @@ export interface CommandEndEvent extends CommandStartEvent {
    * the payload (`invalid_payload`, `attempts: 0`). Absent otherwise.
    */
   rejected?: true;
+  /**
+   * `true` when the caller's own signal ended the dispatch, whatever its
+   * reason (an `AbortSignal.timeout` included): the caller's choice, not a
+   * failure of the worker. `code` is still the reason's public code
+   * (`canceled`, `deadline_exceeded`, ...). Absent otherwise.
+   */
+  canceled?: true;
   /** The original error on failure. Private: never publish it. */
   cause?: unknown;
 }

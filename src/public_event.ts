@@ -68,6 +68,7 @@ export const PUBLIC_EVENT_FIELDS: Readonly<
     ["code", "string"],
     ["message", "string"],
     ["rejected", "boolean"],
+    ["canceled", "boolean"],
     ["at", "string"],
   ],
   checkstart: [

@@ -602,7 +602,8 @@ test("logObserver rejects a missing logger, a bad level, bad fields or an unknow
   );
 });
 
-test("levels by outcome: refusals, handler rejections and cancels at info, retries at warn, failures at error — one record each", async () => {
+/** A logger keeping `[level, message, properties]` of every record. */
+function levelledLogger() {
   const records: Array<[string, string, Record<string, unknown>]> = [];
   const write = (level: string) => (m: string, p?: Record<string, unknown>) =>
     void records.push([level, m, p!]);
@@ -612,6 +613,11 @@ test("levels by outcome: refusals, handler rejections and cancels at info, retri
     warn: write("warn"),
     error: write("error"),
   };
+  return { records, logger };
+}
+
+test("levels by outcome: refusals, handler rejections and cancels at info, retries at warn, failures at error — one record each", async () => {
+  const { records, logger } = levelledLogger();
   const { clock, runtime } = observedRuntime(logObserver(logger));
   const hold = deferred<void>();
   let slow = 0;
@@ -685,14 +691,109 @@ test("levels by outcome: refusals, handler rejections and cancels at info, retri
   assert.deepEqual(commands, [
     "info billing/jobs rebuild rejected: a rebuild is running (busy)",
     "info billing/jobs void rejected: a paid invoice cannot be voided (already_paid)",
-    "info billing/jobs wait canceled (canceled)",
+    "info billing/jobs wait canceled by its caller (canceled)",
     "error billing/jobs wait failed after 1 attempt(s): deadline exceeded (deadline_exceeded)",
     "warn billing/jobs slow attempt 1 failed (command_failed); retrying",
     // The second attempt failed too, then the caller canceled the backoff:
     // the attempt keeps its own record, the dispatch ends canceled.
     "warn billing/jobs slow attempt 2 failed: command failed (command_failed)",
-    "info billing/jobs slow canceled (canceled)",
+    "info billing/jobs slow canceled by its caller (canceled)",
   ]);
+});
+
+test("regression (review of issue 17): a dispatch ended by the caller's own signal is one info record whatever the reason (AbortSignal.timeout included); only the worker's own deadline is an error", async () => {
+  const { records, logger } = levelledLogger();
+  const { clock, runtime } = observedRuntime(logObserver(logger));
+  runtime.register({
+    name: "jobs",
+    worker: { start() {}, stop() {} },
+    commandTimeout: 50,
+    commands: [{
+      name: "wait",
+      // Ends when its signal aborts, so shutdown finds nothing in flight.
+      handler: (_req, ctx) =>
+        new Promise((_, reject) =>
+          ctx.signal.addEventListener(
+            "abort",
+            () => reject(ctx.signal.reason),
+          )
+        ),
+    }],
+  });
+  await runtime.start("jobs");
+  records.length = 0;
+  const wait = (signal?: AbortSignal) =>
+    runtime.dispatch(
+      { worker: "jobs", name: "wait" },
+      signal ? { signal } : undefined,
+    ).catch((e: unknown) => e);
+  // The caller's own timeout: a real timer, the runtime's clock stands still.
+  // Node does not let a timeout signal's timer keep the process alive.
+  const alive = setInterval(() => {}, 1_000);
+  const timedOut = await wait(AbortSignal.timeout(5)).finally(() =>
+    clearInterval(alive)
+  );
+  assert.equal((timedOut as DOMException).name, "TimeoutError");
+  const withReason = new AbortController();
+  const reasoned = wait(withReason.signal);
+  withReason.abort(new Error(`the user left ${SECRET}`));
+  await reasoned;
+  const plain = new AbortController();
+  const canceled = wait(plain.signal);
+  plain.abort();
+  await canceled;
+  const early = new AbortController();
+  early.abort();
+  await wait(early.signal);
+  // The worker's own deadline (commandTimeout) is a failure.
+  const late = wait();
+  await clock.advance(50);
+  await late;
+  await runtime.shutdown();
+  const commands = records.filter(([, , p]) =>
+    p.event === "workerkit.command" || p.event === "workerkit.failure"
+  );
+  assert.deepEqual(commands.map(([level, message]) => `${level} ${message}`), [
+    "info billing/jobs wait canceled by its caller (deadline_exceeded)",
+    "info billing/jobs wait canceled by its caller (command_failed)",
+    "info billing/jobs wait canceled by its caller (canceled)",
+    "info billing/jobs wait canceled by its caller (canceled)",
+    "error billing/jobs wait failed after 1 attempt(s): deadline exceeded (deadline_exceeded)",
+  ]);
+  assert.deepEqual(
+    commands.map(([, , p]) => p.canceled),
+    [true, true, true, true, undefined],
+  );
+  assert.equal(commands[3]![2].attempts, 0, "canceled before it began");
+  for (const record of records) {
+    assert.doesNotMatch(JSON.stringify(record), new RegExp(SECRET));
+    assert.doesNotMatch(JSON.stringify(record), /the user left/);
+  }
+});
+
+test("a dispatch to an unknown worker or command writes no record: the caller's strings never become telemetry (SPEC §10)", async () => {
+  const records: unknown[] = [];
+  const write = (m: string, p?: Record<string, unknown>) =>
+    void records.push([m, p]);
+  const logger = { debug: write, info: write, warn: write, error: write };
+  const { runtime } = observedRuntime(logObserver(logger));
+  runtime.register({ name: "jobs", worker: { start() {}, stop() {} } });
+  await runtime.start("jobs");
+  records.length = 0;
+  const codes = [];
+  for (
+    const request of [{ worker: "jobs", name: "sk_live_x" }, {
+      worker: "sk_live_y",
+      name: "run",
+    }]
+  ) {
+    codes.push(
+      await runtime.dispatch(request).catch((e) => WorkerkitError.codeOf(e)),
+    );
+  }
+  assert.deepEqual(codes, ["command_not_found", "worker_not_found"]);
+  assert.deepEqual(records, []);
+  await runtime.shutdown();
 });
 
 test("LogTape categories let one worker's level be set on its own", async () => {

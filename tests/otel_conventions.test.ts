@@ -74,13 +74,13 @@ test("the metric scope has the package's version too", async () => {
   });
 });
 
-/** `{ state: count }` of `workerkit.worker.count` for one runtime. */
+/** `{ state: count }` of `workerkit.worker.instances` for one runtime. */
 async function workerCount(
   collect: () => Promise<Map<string, { dataPoints: unknown[] }>>,
   runtime: string,
 ): Promise<Record<string, number>> {
-  const metric = (await collect()).get("workerkit.worker.count");
-  assert.ok(metric, "workerkit.worker.count exists");
+  const metric = (await collect()).get("workerkit.worker.instances");
+  assert.ok(metric, "workerkit.worker.instances exists");
   const counts: Record<string, number> = {};
   for (const point of metric.dataPoints as DataPoint<number>[]) {
     if (point.attributes["workerkit.runtime"] !== runtime) continue;
@@ -99,7 +99,7 @@ function statusCounts(runtime: Runtime): Record<string, number> {
   return counts;
 }
 
-test("regression (issue 12, item 16): workerkit.worker.count always equals the per-state counts of status(): never-started workers counted, unregistered ones gone", async () => {
+test("regression (issue 12, item 16): workerkit.worker.instances always equals the per-state counts of status(): never-started workers counted, unregistered ones gone", async () => {
   await withTelemetry(async ({ meterProvider, collect }) => {
     const runtime = new Runtime({
       name: "billing",

@@ -291,7 +291,7 @@ test("metrics: names, units, bounded attribute sets and values; never a dispatch
       await s.runtime.startAll();
       const started = await collect();
       assert.deepEqual(
-        points<number>(started.get("workerkit.worker.count")).map((
+        points<number>(started.get("workerkit.worker.instances")).map((
           [a, v],
         ) => [a["workerkit.state"], v]),
         [
@@ -321,7 +321,7 @@ test("metrics: names, units, bounded attribute sets and values; never a dispatch
         "workerkit.command.dispatches",
         "workerkit.command.duration",
         "workerkit.failures",
-        "workerkit.worker.count",
+        "workerkit.worker.instances",
         "workerkit.workers",
       ]);
       const dispatchIds = new Set(
@@ -463,7 +463,7 @@ test("metrics: names, units, bounded attribute sets and values; never a dispatch
         ],
       ]);
 
-      const workers = collected.get("workerkit.worker.count")!;
+      const workers = collected.get("workerkit.worker.instances")!;
       assert.equal(workers.dataPointType, DataPointType.SUM);
       assert.equal((workers as { isMonotonic?: boolean }).isMonotonic, false);
       assert.equal(workers.descriptor.unit, "{worker}");

@@ -176,9 +176,13 @@ async function rewriteDeclarationImports(dir: string): Promise<void> {
 /** Strings stay (an import path is one), comments go (examples import too). */
 const TOKENS =
   /("(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`)|\/\*[\s\S]*?\*\/|\/\/[^\n]*/g;
-/** Static `import`/`export ... from`, bare `import "x"`, and `import("x")`. */
+/**
+ * Static `import`/`export ... from`, bare `import "x"`, and `import("x")`.
+ * Between the keyword and `from` only a clause may stand (names, `*`, braces,
+ * commas), so `export const F = { x: [["from", "string"]] }` is no import.
+ */
 const IMPORTS = [
-  /(?:^|[;\n])\s*(?:import|export)\s[^;]*?\bfrom\s*(["'])([^"'\n]+)\1/g,
+  /(?:^|[;\n])\s*(?:import|export)\s[\w$*\s,{}]*?\bfrom\s*(["'])([^"'\n]+)\1/g,
   /(?:^|[;\n])\s*import\s*(["'])([^"'\n]+)\1/g,
   /\bimport\s*\(\s*(["'])([^"'\n]+)\1\s*\)/g,
 ];

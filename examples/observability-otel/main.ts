@@ -128,7 +128,7 @@ const scrape = await (await metricsRouter(prometheus).request("/metrics"))
   .text();
 console.log("\nGET /metrics (excerpt):");
 for (const line of scrape.split("\n")) {
-  if (/^workerkit_(worker_count|command_dispatches_total)\{/.test(line)) {
+  if (/^workerkit_(worker_instances|command_dispatches_total)\{/.test(line)) {
     console.log(`  ${line.replace(/,otel_scope_[a-z]+="[^"]*"/g, "")}`);
   }
 }

@@ -137,8 +137,6 @@ class Series {
  * buckets over a sliding window: a dispatch costs two counter increments
  * and a histogram bin, whatever the rate, so the charts never cost the
  * runtime one frame per dispatch.
- *
- * @internal
  */
 export class CommandBuckets {
   readonly #bucketMs: number;
@@ -149,10 +147,6 @@ export class CommandBuckets {
   /** Most commands tracked; older idle ones make room for new ones. */
   static readonly MAX_SERIES = 64;
 
-  /**
-   * @param bucketMs The width of a bucket, ms.
-   * @param slots How many buckets the window holds.
-   */
   constructor(bucketMs: number, slots: number) {
     this.#bucketMs = bucketMs;
     this.#slots = slots;
@@ -163,15 +157,7 @@ export class CommandBuckets {
     return Math.floor(nowMs / this.#bucketMs);
   }
 
-  /**
-   * Counts one ended dispatch.
-   *
-   * @param nowMs When it ended.
-   * @param worker The qualified worker name.
-   * @param command The command.
-   * @param ok Whether it succeeded.
-   * @param durationMs How long it took.
-   */
+  /** Counts one ended dispatch. */
   add(
     nowMs: number,
     worker: string,
@@ -193,12 +179,7 @@ export class CommandBuckets {
     series.add(this.bucketOf(nowMs), ok, durationMs);
   }
 
-  /**
-   * The window ending with the bucket of `nowMs`.
-   *
-   * @param nowMs Now.
-   * @returns The first bucket's start (ms) and every series active in it.
-   */
+  /** The window ending with `nowMs`'s bucket: its start and active series. */
   read(nowMs: number): { start: number; commands: CommandSeries[] } {
     const last = this.bucketOf(nowMs);
     const first = last - this.#slots + 1;

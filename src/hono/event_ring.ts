@@ -26,8 +26,6 @@ export interface Replay {
  * A bounded ring of the most recent public events, so a new stream can
  * first show what happened before it opened and a reconnecting client can
  * resume from its `Last-Event-ID`. Ids are per ring, never reused.
- *
- * @internal
  */
 export class EventRing {
   readonly #capacity: number;
@@ -36,7 +34,7 @@ export class EventRing {
   readonly #epoch = Math.floor(Math.random() * 2 ** 32).toString(36);
   #next = 1;
 
-  /** @param capacity The most events kept (0 keeps none). */
+  /** A capacity of 0 keeps nothing. */
   constructor(capacity: number) {
     this.#capacity = capacity;
     this.#entries = new Array(capacity);
@@ -50,21 +48,12 @@ export class EventRing {
   /**
    * The SSE `id` of an entry: `{epoch}-{id}`, so a client that comes back
    * to a restarted process is not mistaken for one that can resume.
-   *
-   * @param entry An entry of this ring.
-   * @returns The id to send.
    */
   sseId(entry: RingEntry): string {
     return `${this.#epoch}-${entry.id}`;
   }
 
-  /**
-   * Keeps an event, evicting the oldest when full.
-   *
-   * @param type The SSE event type.
-   * @param data The public payload.
-   * @returns The entry with its id.
-   */
+  /** Keeps an event, evicting the oldest when full. */
   push(type: string, data: unknown): RingEntry {
     const entry: RingEntry = { id: this.#next++, type, data };
     if (this.#capacity > 0) {
@@ -74,11 +63,8 @@ export class EventRing {
   }
 
   /**
-   * The entries a stream should replay.
-   *
-   * @param lastEventId The client's `Last-Event-ID` header, if any.
-   * @returns The entries after it, or all kept ones when it is absent,
-   * malformed or from before the ring's memory.
+   * The entries a stream should replay: those after `lastEventId`, or all
+   * kept ones when it is absent, malformed or older than the ring's memory.
    */
   since(lastEventId: string | undefined): Replay {
     const newest = this.#next - 1;

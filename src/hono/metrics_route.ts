@@ -1,7 +1,8 @@
 import { type Context, Hono } from "hono";
 import { WorkerkitError } from "../../mod.ts";
-import { requestFailure } from "./error_mapping.ts";
+import { requestFailure } from "./_error_mapping.ts";
 import { errorResponse } from "./respond.ts";
+import { withUnitSuffixes } from "./_unit_suffixes.ts";
 
 /**
  * What the metrics route needs of `@opentelemetry/exporter-prometheus`'s
@@ -52,17 +53,13 @@ const COLLECTION_TIMEOUT = requestFailure(
 );
 
 /**
- * Mounts `GET {path}`: one collection per scrape. A collection that fails
+ * Mounts `GET {path}`: one collection per scrape, serialized by the
+ * exporter, with each metric's unit added to its name as OpenTelemetry's
+ * Prometheus compatibility rules say (`_seconds`), which the exporter does
+ * not do. A collection that fails
  * answers 500 and one that takes longer than Prometheus' default scrape
  * timeout (10 s) answers 503, both in the router's JSON error format with
  * fixed text (the exporter's error text is never sent).
- *
- * @internal
- * @param app The router.
- * @param path Where the route lives, `/metrics`.
- * @param exporter The Prometheus exporter.
- * @returns Nothing.
- * @throws Never.
  */
 export function mountMetrics(
   app: Hono,
@@ -107,13 +104,8 @@ export function metricsRouter(exporter: PrometheusExporterLike): Hono {
 }
 
 /**
- * Checks the `metrics` option's exporter.
- *
- * @internal
- * @param exporter What the caller passed.
- * @returns Nothing.
- * @throws {WorkerkitError} `invalid_argument` unless it has a
- * `getMetricsRequestHandler` method.
+ * Checks the `metrics` option's exporter: `invalid_argument` unless it has
+ * a `getMetricsRequestHandler` method.
  */
 export function checkExporter(exporter: unknown): void {
   if (
@@ -137,7 +129,7 @@ async function scrapeResponse(
   if (scrape === undefined || scrape.startsWith(FAILED_PREFIX)) {
     return errorResponse(c, COLLECTION_FAILED);
   }
-  return c.body(scrape, 200, {
+  return c.body(withUnitSuffixes(scrape), 200, {
     "content-type": CONTENT_TYPE,
     "cache-control": "no-store",
   });

@@ -1,28 +1,28 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import { authGuard } from "./auth_guard.ts";
-import { dispatchPath, mountCommands } from "./command_routes.ts";
-import { mountComponents } from "./component_routes.ts";
-import { crossSiteGuard } from "./cross_site_guard.ts";
-import { mountDashboardPage, mountEventStream } from "./dashboard_routes.ts";
+import { authGuard } from "./_auth_guard.ts";
+import { dispatchPath, mountCommands } from "./_command_routes.ts";
+import { mountComponents } from "./_component_routes.ts";
+import { crossSiteGuard } from "./_cross_site_guard.ts";
+import { mountDashboardPage, mountEventStream } from "./_dashboard_routes.ts";
 import {
   failureForStatus,
   internalFailure,
   requestFailure,
-} from "./error_mapping.ts";
-import { lifecyclePaths, mountLifecycle } from "./lifecycle_routes.ts";
+} from "./_error_mapping.ts";
+import { lifecyclePaths, mountLifecycle } from "./_lifecycle_routes.ts";
 import { mountMetrics } from "./metrics_route.ts";
-import { answerTimeout, operationDeadline } from "./operation_deadline.ts";
+import { answerTimeout, operationDeadline } from "./_operation_deadline.ts";
 import {
   type OpsRouterOptions,
   type RouterSettings,
   routerSettings,
 } from "./options.ts";
-import { opsView } from "./ops_view.ts";
-import { mountProbes } from "./probe_routes.ts";
+import { opsView } from "./_ops_view.ts";
+import { mountProbes } from "./_probe_routes.ts";
 import { errorResponse } from "./respond.ts";
-import { mountFallback } from "./route_fallback.ts";
+import { mountFallback } from "./_route_fallback.ts";
 
 const PAYLOAD_TOO_LARGE = requestFailure(
   413,

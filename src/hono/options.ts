@@ -218,19 +218,13 @@ export interface OpsRouterOptions {
 /**
  * Where the router reads readiness and components from: an
  * {@linkcode OpsRegistry}, or one that holds only the runtime.
- *
- * @internal
  */
 export type OpsView = Pick<
   OpsRegistry,
   "readiness" | "components" | "component"
 >;
 
-/**
- * The checked, normalised options.
- *
- * @internal
- */
+/** The checked, normalised options. */
 export interface RouterSettings {
   runtime: Runtime | undefined;
   registry: OpsRegistry | undefined;
@@ -284,13 +278,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 const SEGMENT = /^[A-Za-z0-9._~-]+$/;
 
 /**
- * Checks the router's options, failing closed.
- *
- * @internal
- * @param options What the caller passed.
- * @returns The settings.
- * @throws {WorkerkitError} `invalid_argument` for anything invalid, see
- * {@linkcode opsRouter}.
+ * Checks the router's options, failing closed: `invalid_argument` for
+ * anything invalid, as {@linkcode opsRouter} documents.
  */
 export function routerSettings(options: OpsRouterOptions): RouterSettings {
   if (options === null || typeof options !== "object") {

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { HttpFailure } from "./error_mapping.ts";
+import type { HttpFailure } from "./_error_mapping.ts";
 
 /**
  * The body of every error answer of the ops router.
@@ -38,14 +38,6 @@ const HEADERS = {
  * Answers with `value` as JSON (not cacheable). A value that cannot be
  * serialised (a cycle, a `bigint`, a throwing `toJSON`) is answered with
  * `fallback` instead.
- *
- * @internal
- * @param c The request context.
- * @param status The HTTP status.
- * @param value The body.
- * @param fallback What to answer when `value` is not serialisable.
- * @returns The response.
- * @throws Never.
  */
 export function jsonResponse(
   c: Context,
@@ -72,16 +64,7 @@ export function jsonResponse(
   return c.body(text, status, HEADERS);
 }
 
-/**
- * Answers with `{ error: { code, message } }` and the failure's status.
- *
- * @internal
- * @param c The request context.
- * @param failure The status, code and public message.
- * @param headers Extra headers, e.g. `WWW-Authenticate`.
- * @returns The response.
- * @throws Never.
- */
+/** Answers with `{ error: { code, message } }` and the failure's status. */
 export function errorResponse(
   c: Context,
   failure: HttpFailure,
@@ -92,10 +75,6 @@ export function errorResponse(
 
 /**
  * The JSON text of an error answer, `{ error: { code, message, issues? } }`.
- *
- * @internal
- * @param failure The public failure.
- * @returns The body text.
  */
 export function errorBody(failure: HttpFailure): string {
   const body: OpsErrorBody = {
@@ -108,13 +87,6 @@ export function errorBody(failure: HttpFailure): string {
 /**
  * An answer whose JSON text is already made (a stored idempotent answer),
  * with the ops headers.
- *
- * @internal
- * @param c The request's context.
- * @param status The HTTP status.
- * @param text The JSON body.
- * @param headers Extra headers.
- * @returns The response.
  */
 export function textResponse(
   c: Context,

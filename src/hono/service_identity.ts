@@ -36,11 +36,6 @@ interface Globals {
  * Reads what the dashboard's header shows about the process, without
  * importing anything platform-specific: each runtime's global is probed
  * and every probe may throw (Deno without `--allow-env` / `--allow-sys`).
- *
- * @internal
- * @param given The router's `identity` option.
- * @returns The identity.
- * @throws Never.
  */
 export function serviceIdentity(
   given: { host?: string; version?: string } | undefined,

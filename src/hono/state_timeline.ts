@@ -7,9 +7,6 @@ const MAX_POINTS = 512;
 /**
  * A value over time as change points, trimmed to a sliding window: the
  * last point before the window stays, so the window's start is known.
- *
- * @internal
- * @typeParam T The value's type (a state string, a readiness boolean).
  */
 export class Timeline<T> {
   readonly #points: Point<T>[] = [];
@@ -22,9 +19,6 @@ export class Timeline<T> {
   /**
    * Records `value` from `at` on; a repeat of the current value is no
    * change.
-   *
-   * @param at When, ms.
-   * @param value The new value.
    */
   set(at: number, value: T): void {
     if (this.#points.length > 0 && this.current === value) return;
@@ -33,10 +27,8 @@ export class Timeline<T> {
   }
 
   /**
-   * The points that matter for a window starting at `start`.
-   *
-   * @param start The window's start, ms.
-   * @returns The last point at or before `start` (if any) and every later one.
+   * The points that matter for a window starting at `start`: the last one
+   * at or before it, and every later one.
    */
   read(start: number): Point<T>[] {
     let from = 0;
@@ -49,24 +41,16 @@ export class Timeline<T> {
   }
 }
 
-/**
- * Times of discrete events (restarts) in a sliding window.
- *
- * @internal
- */
+/** Times of discrete events (restarts) in a sliding window. */
 export class Marks {
   readonly #times: number[] = [];
 
-  /** @param at When it happened, ms. */
   add(at: number): void {
     this.#times.push(at);
     if (this.#times.length > MAX_POINTS) this.#times.shift();
   }
 
-  /**
-   * @param start The window's start, ms.
-   * @returns The marks at or after `start`.
-   */
+  /** The marks at or after `start`. */
   read(start: number): number[] {
     while (this.#times.length > 0 && this.#times[0]! < start) {
       this.#times.shift();

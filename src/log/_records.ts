@@ -116,6 +116,7 @@ export function commandProperties(
   };
   if (e.code !== undefined) properties.code = e.code;
   if (e.message !== undefined) properties.failureMessage = e.message;
+  if (e.canceled === true) properties.canceled = true;
   return fields === undefined ? properties : { ...fields, ...properties };
 }
 
@@ -129,6 +130,8 @@ export function commandTemplate(
       ? TEMPLATES.commandOkAfterRetries
       : TEMPLATES.commandOk;
   }
+  // The caller's own signal, whatever its reason: said as such.
+  if (e.canceled === true) return TEMPLATES.commandCanceledByCaller;
   if (outcome === "error") {
     return e.code === "canceled"
       ? TEMPLATES.commandCanceled

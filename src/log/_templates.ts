@@ -107,6 +107,9 @@ export const TEMPLATES = {
     "{worker} {command} rejected: {failureMessage} ({code})",
   ),
   commandCanceled: template("{worker} {command} canceled ({code})"),
+  commandCanceledByCaller: template(
+    "{worker} {command} canceled by its caller ({code})",
+  ),
   commandFailed: template(
     "{worker} {command} failed after {attempts} attempt(s): {failureMessage} ({code})",
   ),

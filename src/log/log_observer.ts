@@ -129,12 +129,13 @@ const OPTIONS: ReadonlySet<string> = new Set(["level", "fields"]);
  * | record | level |
  * |---|---|
  * | transition, readiness change, successful dispatch | `level` (default `info`) |
- * | dispatch refused at admission (`attempts: 0`: saturated, not accepting work, ...), rejected by its handler (`OpsCommandError` kind `rejected`) or canceled by its caller | `info` |
+ * | dispatch refused at admission (`attempts: 0`: saturated, not accepting work, ...) or rejected by its handler (`OpsCommandError` kind `rejected`) | `info` |
+ * | dispatch ended by its caller's own signal, whatever the reason (`AbortSignal.timeout` included): `canceled: true` | `info` |
  * | check run ending `ready` | `debug` |
  * | check run ending `not_ready`, or `canceled` by a stop | `info` |
  * | failed attempt that is retried | `warn` |
  * | check run ending `error` or `timeout` | `warn` |
- * | failed dispatch (handler error, deadline, retry budget) | `error` |
+ * | failed dispatch (handler error, `commandTimeout` deadline, retry budget) | `error` |
  * | lifecycle, background, stall and loop-cleanup failures | `error` |
  *
  * Properties (stable names): every record has `event`
@@ -146,7 +147,7 @@ const OPTIONS: ReadonlySet<string> = new Set(["level", "fields"]);
  * `attempt`, `dispatchId`, and `retrying: true` on a retry record;
  * dispatches `command`, `dispatchId`, `outcome` (`"ok"`, `"error"`,
  * `"rejected"`), `ok`, `attempts`, `durationMs`, and on failure `code` and
- * `failureMessage`; check runs `check`, `outcome`, `durationMs`, and on
+ * `failureMessage` (and `canceled: true` when the caller's signal ended it); check runs `check`, `outcome`, `durationMs`, and on
  * error or timeout `code` and `failureMessage`.
  *
  * Only the public code and message of a failure are written; the private
@@ -236,7 +237,8 @@ export function logObserver(
       const outcome = e.ok ? "ok" : commandOutcome(e);
       const at = outcome === "ok"
         ? level
-        : outcome === "rejected" || e.code === "canceled"
+        : outcome === "rejected" || e.canceled === true ||
+            e.code === "canceled"
         ? "info"
         : "error";
       const template = commandTemplate(e, outcome);

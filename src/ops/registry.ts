@@ -304,10 +304,9 @@ export class OpsRegistry {
    * `required` component is ready; `optional` and `informational`
    * components are listed but never decide. When not ready, `reason` says
    * why: no component, no required component, or which required components
-   * are not ready (by name).
+   * are not ready (by name). Never throws, whatever the components do.
    *
    * @returns A fresh, JSON-serialisable object the caller may mutate.
-   * @throws Never, whatever the components do.
    *
    * @example Fail closed without a required component
    * ```ts
@@ -372,13 +371,13 @@ export class OpsRegistry {
 
   /**
    * One component in detail: its identity, policy, readiness and — when it
-   * has `inspect` — a JSON-safe copy of its inspection data.
+   * has `inspect` — a JSON-safe copy of its inspection data. Never throws,
+   * whatever the component does.
    *
    * @param name The component's name.
    * @returns A fresh, JSON-serialisable object the caller may mutate, or
    * `undefined` when no component has that name (including when `name` is
    * not a valid name).
-   * @throws Never, whatever the component does.
    *
    * @example Inspecting one component
    * ```ts

@@ -206,7 +206,7 @@ function create(
   const workersDeprecated = meter.createObservableUpDownCounter(
     METRIC.workersDeprecated,
     {
-      description: "Deprecated: use workerkit.worker.count (same values).",
+      description: "Deprecated: use workerkit.worker.instances (same values).",
       unit: "{worker}",
     },
   );

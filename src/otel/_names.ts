@@ -36,8 +36,14 @@ export const METRIC = {
   checkExecutions: "workerkit.check.executions",
   checkDuration: "workerkit.check.duration",
   failures: "workerkit.failures",
-  workerCount: "workerkit.worker.count",
-  /** Deprecated name of `workerkit.worker.count`, kept for one release. */
+  /**
+   * Not `workerkit.worker.count`, which OpenTelemetry's UpDownCounter rule
+   * suggests: Prometheus reserves `_count` for histograms and summaries,
+   * so `promtool check metrics` refuses it on a gauge. Singular namespace,
+   * the counted thing named, no reserved suffix (docs/observability.md).
+   */
+  workerCount: "workerkit.worker.instances",
+  /** Deprecated name of `workerkit.worker.instances`, kept for one release. */
   workersDeprecated: "workerkit.workers",
 } as const;
 

@@ -186,7 +186,7 @@ const OPTIONS: ReadonlySet<string> = new Set([
  * admission refusals not recorded), `workerkit.check.executions`
  * (counter), `workerkit.check.duration` (histogram, s, `error.type` on
  * error and timeout), `workerkit.failures` (counter by kind and code),
- * `workerkit.worker.count` (asynchronous up-down counter by state, read
+ * `workerkit.worker.instances` (asynchronous up-down counter by state, read
  * from the runtime's `workers()` at collection, so it equals `status()`'s
  * per-state counts; `workerkit.workers` is its deprecated former name,
  * kept for one release).

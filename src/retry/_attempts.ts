@@ -13,10 +13,8 @@ export interface RetryAllowance {
 }
 
 /**
- * One attempt loop: what to run, how to decide, where to wait.
- *
- * @typeParam T What an attempt resolves to.
- * @typeParam R What the loop resolves to (`succeeded` maps one to the other).
+ * One attempt loop: what to run, how to decide, where to wait. `T` is what
+ * an attempt resolves to, `R` what the loop does (`succeeded` maps them).
  */
 export interface AttemptLoop<T, R = T> {
   /** Runs attempt `n` (from 1); a rejection is a failed attempt. */
@@ -49,11 +47,9 @@ export interface AttemptLoop<T, R = T> {
  * run, and after a failure ask `failed`, then the policy (a throwing or
  * non-number answer stops), then the budget, then wait and go again. It
  * owns the budget check and the `retry_budget_exhausted` error, so retry
- * semantics change here and nowhere else.
- *
- * @returns The first successful attempt's result.
- * @throws The last attempt's error, `failed`'s `stop`, the aborted wait's
- * reason, or `retry_budget_exhausted` (with the last error as `cause`).
+ * semantics change here and nowhere else. Resolves to the first success;
+ * rejects with the last attempt's error, `failed`'s `stop`, the aborted
+ * wait's reason, or `retry_budget_exhausted` (the last error as `cause`).
  */
 export function runAttempts<T, R = T>(
   loop: AttemptLoop<T, R>,

@@ -342,6 +342,10 @@ export class CommandRun
       e.message = failure.message;
       e.cause = error;
       if (rejected) e.rejected = true;
+      // The same rule as `failed`: the caller's own signal, not a failure.
+      else if (this.signal?.aborted && error === this.signal.reason) {
+        e.canceled = true;
+      }
     }
     following.end(e);
     return error;

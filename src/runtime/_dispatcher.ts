@@ -144,7 +144,10 @@ export class Dispatcher implements DispatchHost {
     }
     if (signal?.aborted) {
       // Like fetch: a request canceled before it began never runs.
-      following?.end(this.#refusalEvent(w, command, signal.reason, dispatchId));
+      following?.end({
+        ...this.#refusalEvent(w, command, signal.reason, dispatchId),
+        canceled: true,
+      });
       return Promise.reject(signal.reason);
     }
     const refusal = this.#admission(w);

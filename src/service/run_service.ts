@@ -2,7 +2,7 @@ import type { Clock } from "../base/clock.ts";
 import { WorkerkitError } from "../base/errors.ts";
 import { delay } from "../retry/delay.ts";
 import { Runtime } from "../runtime.ts";
-import { holdEventLoop } from "./keep_alive.ts";
+import { holdEventLoop } from "./_keep_alive.ts";
 import type { Server } from "./server.ts";
 import {
   emitServiceEvent,
@@ -16,7 +16,7 @@ import {
   runFlush,
   stopWorkers,
   unstoppedWorkers,
-} from "./shutdown_steps.ts";
+} from "./_shutdown_steps.ts";
 import { refuseUnknownKeys } from "../base/_known_keys.ts";
 
 /** Options for {@linkcode runService}. */

@@ -196,11 +196,7 @@ export function intervalWorker(
   });
 }
 
-/**
- * The checked timing options of an interval-driven worker.
- *
- * @internal
- */
+/** The checked timing options of an interval-driven worker. */
 export interface Schedule {
   readonly interval: number;
   readonly initialDelay: number;
@@ -222,22 +218,8 @@ interface ScheduleOptions {
 }
 
 /**
- * Checks the timing options of an interval-driven worker.
- *
- * @internal
- * @param where The function name for messages, e.g. `"checkLoop()"`.
- * @param options What the caller passed.
- * @param defaults Values for options the caller left out.
- * @returns The checked schedule.
- * @throws {WorkerkitError} `invalid_argument` naming the bad option.
- *
- * @example Checking options
- * ```ts
- * import { parseSchedule } from "./interval_worker.ts";
- *
- * const schedule = parseSchedule("example()", { interval: 1_000 }, {});
- * console.log(schedule.timeout); // Infinity
- * ```
+ * Checks the timing options of an interval-driven worker; `invalid_argument`
+ * names the bad option.
  */
 export function parseSchedule(
   where: string,
@@ -307,27 +289,9 @@ export function parseSchedule(
 /**
  * Runs `runOnce` on `schedule` until the loop's signal aborts (it then
  * throws the abort reason) or drain begins (it then returns). Heartbeats
- * before every run. A `runOnce` that throws ends the schedule with its error.
- *
- * @internal
- * @param ctx The loop's context.
- * @param schedule The timing.
- * @param clock The timers to wait on.
- * @param runOnce One run, settled before the next wait begins.
- * @returns A promise that settles when the schedule ends.
- * @throws {WorkerkitError} `invalid_argument` (as a rejection) when `jitter`
- * returns something other than a finite number >= 0.
- *
- * @example Driving a schedule from a loop worker
- * ```ts
- * import { loopWorker } from "./loop_worker.ts";
- * import { parseSchedule, runEvery } from "./interval_worker.ts";
- * import { systemClock } from "../base/clock.ts";
- *
- * const schedule = parseSchedule("example()", { interval: 1_000 }, {});
- * const worker = loopWorker((ctx) => runEvery(ctx, schedule, systemClock, async () => {}));
- * console.log(typeof worker.start);
- * ```
+ * before every run. A `runOnce` that throws ends the schedule with its error,
+ * and so does a `jitter` that returns anything but a finite number >= 0
+ * (`invalid_argument`).
  */
 export async function runEvery(
   ctx: LoopContext,
@@ -360,8 +324,6 @@ export async function runEvery(
  * How a run bounded by {@linkcode runBounded} ended. `timedOut` is the
  * `deadline_exceeded` error when the run passed its timeout (it settled
  * later, either way).
- *
- * @internal
  */
 export type Bounded<T> =
   | { ok: true; value: T; timedOut: WorkerkitError | undefined }
@@ -371,32 +333,6 @@ export type Bounded<T> =
  * Runs `fn` with a signal that aborts at `timeoutMs` or when `signal` aborts,
  * calls `onTimeout` at the very moment the timeout passes, and resolves only
  * once `fn` has really settled (never rejects).
- *
- * @internal
- * @param clock The timers for the deadline.
- * @param timeoutMs The deadline; `Infinity` for none.
- * @param signal The loop's signal, linked in.
- * @param what Names the run in the timeout error's message.
- * @param fn The work.
- * @param onTimeout Called once with a `deadline_exceeded` error if the deadline passes.
- * @returns How the run ended.
- * @throws Never (as a rejection either).
- *
- * @example Bounding a slow call
- * ```ts
- * import { runBounded } from "./interval_worker.ts";
- * import { systemClock } from "../base/clock.ts";
- *
- * const outcome = await runBounded(
- *   systemClock,
- *   1_000,
- *   new AbortController().signal,
- *   "a lookup",
- *   () => 42,
- *   () => console.log("too slow"),
- * );
- * console.log(outcome.ok); // true
- * ```
  */
 export async function runBounded<T>(
   clock: Clock,
@@ -436,31 +372,6 @@ export async function runBounded<T>(
 /**
  * Records a failure without changing the worker's state (`lastFailure` and
  * a `failure` event of kind `background`); ignores a stale handle.
- *
- * @internal
- * @param handle The worker's handle.
- * @param error The failure.
- * @returns Nothing.
- * @throws Never.
- *
- * @example Recording a failed run
- * ```ts
- * import { recordFailure } from "./interval_worker.ts";
- * import { Runtime } from "../runtime.ts";
- *
- * const runtime = new Runtime({ name: "example" });
- * runtime.register({
- *   name: "w",
- *   worker: {
- *     start(ctx) {
- *       recordFailure(ctx.worker, new Error("upstream 503"));
- *     },
- *     stop() {},
- *   },
- * });
- * await runtime.start("w");
- * console.log(runtime.worker("w")?.status.state); // "running"
- * ```
  */
 export function recordFailure(handle: WorkerHandle, error: unknown): void {
   try {
@@ -493,24 +404,7 @@ function beat(handle: WorkerHandle): void {
   }
 }
 
-/**
- * Checks an optional boolean option.
- *
- * @internal
- * @param where The function name for messages.
- * @param name The option's name.
- * @param value What the caller passed.
- * @param fallback The default.
- * @returns The value, or `fallback` when `undefined`.
- * @throws {WorkerkitError} `invalid_argument` when `value` is not a boolean.
- *
- * @example Reading a flag
- * ```ts
- * import { optionFlag } from "./interval_worker.ts";
- *
- * console.log(optionFlag("example()", "verbose", undefined, true)); // true
- * ```
- */
+/** Checks an optional boolean option; `fallback` when it is left out. */
 export function optionFlag(
   where: string,
   name: string,

@@ -124,35 +124,6 @@ const reported = new WeakSet<object>();
 /**
  * Reports `error` through `handle` unless it was reported already by this
  * function (an object error is reported once), ignoring a stale handle.
- *
- * @internal
- * @param handle The worker's handle.
- * @param error The failure.
- * @returns Nothing.
- * @throws Never.
- *
- * @example Reporting once
- * ```ts
- * import { reportOnce } from "./loop_worker.ts";
- * import { Runtime } from "../runtime.ts";
- *
- * const runtime = new Runtime({ name: "example" });
- * let failures = 0;
- * runtime.addEventListener("failure", () => failures++);
- * runtime.register({
- *   name: "w",
- *   worker: {
- *     start(ctx) {
- *       const error = new Error("broker lost");
- *       reportOnce(ctx.worker, error);
- *       reportOnce(ctx.worker, error); // ignored
- *     },
- *     stop() {},
- *   },
- * });
- * await runtime.start("w");
- * console.log(failures); // 1
- * ```
  */
 export function reportOnce(handle: WorkerHandle, error: unknown): void {
   if (typeof error === "object" && error !== null) {

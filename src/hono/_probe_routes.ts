@@ -10,13 +10,6 @@ import { jsonResponse } from "./respond.ts";
  *   Without a runtime it is 200 while the process serves.
  * - `GET /readyz`: 200 when ready, else 503, with `{ ready, reason?,
  *   components }` from the view.
- *
- * @internal
- * @param app The router.
- * @param settings The router's settings.
- * @param view Where readiness comes from.
- * @returns Nothing.
- * @throws Never.
  */
 export function mountProbes(
   app: Hono,

@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import { isValidName } from "../../mod.ts";
-import { requestFailure } from "./error_mapping.ts";
+import { requestFailure } from "./_error_mapping.ts";
 import type { OpsView, RouterSettings } from "./options.ts";
 import { errorResponse, jsonResponse } from "./respond.ts";
 
@@ -14,13 +14,6 @@ import { errorResponse, jsonResponse } from "./respond.ts";
  *   (identity, policy, readiness and a JSON-safe copy of `inspect()`), 404
  *   `component_not_found` for an unknown name, 400 `invalid_name` for a
  *   name that cannot exist.
- *
- * @internal
- * @param app The router.
- * @param settings The router's settings.
- * @param view Where the components come from.
- * @returns Nothing.
- * @throws Never.
  */
 export function mountComponents(
   app: Hono,

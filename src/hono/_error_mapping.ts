@@ -12,8 +12,6 @@ import { CommandRejection, type PayloadIssue } from "../../mod.ts";
  * An HTTP error answer: a status and the public code and message of the
  * body `{ error: { code, message } }`. Never holds request input or an
  * arbitrary error's text.
- *
- * @internal
  */
 export interface HttpFailure {
   /** The HTTP status. */
@@ -66,12 +64,7 @@ const STATUS: Readonly<Record<WorkerkitErrorCode, ContentfulStatusCode>> = {
  *    the generic `command_failed` / "command failed" (`worker_failed` /
  *    "worker operation failed" for lifecycle calls).
  *
- * @internal
- * @param error Any thrown value.
- * @param context `"command"` for dispatch, `"lifecycle"` for start, drain
- * and stop; picks the generic code.
- * @returns The status, code and message to answer with.
- * @throws Never, even on hostile values.
+ * Never throws, even on hostile values.
  */
 export function failureFor(
   error: unknown,
@@ -156,13 +149,8 @@ const HTTP_CODES: Readonly<Record<number, [string, string]>> = {
 /**
  * The answer for an HTTP status that Hono middleware chose (an
  * `HTTPException` from `bearerAuth`, `timeout`, `bodyLimit`): a fixed code
- * and message per status; the exception's own text is never used.
- *
- * @internal
- * @param status The status the middleware chose.
- * @returns The status (500 when it is not a valid error status), code and
- * message.
- * @throws Never.
+ * and message per status (500 for one that is not an error status); the
+ * exception's own text is never used.
  */
 export function failureForStatus(status: unknown): HttpFailure {
   if (
@@ -191,24 +179,14 @@ export function failureForStatus(status: unknown): HttpFailure {
 /**
  * The answer for an exception nobody expected (a bug, a hostile value): a
  * generic 500.
- *
- * @internal
- * @returns 500 `internal_error` / "internal error".
- * @throws Never.
  */
 export function internalFailure(): HttpFailure {
   return { status: 500, ...generic() };
 }
 
 /**
- * The answer for a refused or failed request the router itself detected.
- *
- * @internal
- * @param status The HTTP status.
- * @param code A stable code.
- * @param message A fixed message that holds no request input.
- * @returns The failure.
- * @throws Never.
+ * The answer for a refused or failed request the router itself detected;
+ * `message` is fixed text, never request input.
  */
 export function requestFailure(
   status: ContentfulStatusCode,

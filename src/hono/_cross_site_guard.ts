@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { requestFailure } from "./error_mapping.ts";
+import { requestFailure } from "./_error_mapping.ts";
 import { errorResponse } from "./respond.ts";
 
 const CROSS_SITE = requestFailure(
@@ -29,10 +29,6 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  * Hono's `csrf` middleware only looks at form-like content types, which the
  * mutating routes refuse anyway (415); this rule also covers JSON, for an
  * application that enables CORS for its own routes.
- *
- * @internal
- * @returns The middleware.
- * @throws Never.
  */
 export function crossSiteGuard(): MiddlewareHandler {
   return async function refuseCrossSite(c, next) {

@@ -5,14 +5,14 @@
  * data come from the authenticated event stream — so it can be served
  * without credentials.
  *
- * The style (`dashboard_style.ts`) and the script (`dashboard_script.ts`)
+ * The style (`_dashboard_style.ts`) and the script (`_dashboard_script.ts`)
  * are `String.raw` templates kept to ASCII (non-ASCII text is written as
  * `\u` escapes inside script strings): Bun's transpiler rewrites
  * non-ASCII characters of raw templates as escapes, which would otherwise
  * make the page differ between runtimes.
  */
-import { DASHBOARD_SCRIPT } from "./dashboard_script.ts";
-import { DASHBOARD_STYLE } from "./dashboard_style.ts";
+import { DASHBOARD_SCRIPT } from "./_dashboard_script.ts";
+import { DASHBOARD_STYLE } from "./_dashboard_style.ts";
 
 /** The page's markup around the style and script. */
 const BODY = `<a class="skip" href="#workers-panel">Skip to workers</a>
@@ -79,12 +79,8 @@ const NONCE_CHARS = /^[A-Za-z0-9+/=]*$/;
 
 /**
  * The dashboard page with `nonce` on its inline style and script (the
- * nonce of the response's Content-Security-Policy).
- *
- * @internal
- * @param nonce The CSP nonce: base64 characters only.
- * @returns The HTML document.
- * @throws {TypeError} When `nonce` has characters base64 does not use.
+ * nonce of the response's Content-Security-Policy). A nonce with characters
+ * base64 does not use is a bug: `TypeError`.
  */
 export function dashboardPage(nonce: string): string {
   if (!NONCE_CHARS.test(nonce)) throw new TypeError("invalid CSP nonce");

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { type SSEStreamingApi, streamSSE } from "hono/streaming";
-import type { EventHub, HubSubscriber } from "./event_hub.ts";
+import type { EventHub, HubSubscriber } from "./_event_hub.ts";
 
 /**
  * Messages a stream may have waiting for a client that does not read; past
@@ -41,14 +41,6 @@ type EndReason = "client" | "stopping" | "overflow" | "stalled";
  * `{"reason":"stopping"}`), when the client stops reading and too much is
  * waiting, or when one write has not been taken for `writeTimeoutMs`.
  * `onClose` is called once, at that moment.
- *
- * @internal
- * @param c The request context.
- * @param hub The router's event hub.
- * @param settings Heartbeat, write timeout and the end signal.
- * @param onClose Called once when the stream ends.
- * @returns The streaming response.
- * @throws Never.
  */
 export function openEventStream(
   c: Context,
@@ -86,8 +78,6 @@ export function openEventStream(
  * connection is never reused — when the stream ends at shutdown, an idle
  * keep-alive socket left behind would hold a graceful close open until the
  * client drops it (browsers keep them for minutes).
- *
- * @internal
  */
 export const STREAM_HEADERS: Readonly<Record<string, string>> = {
   "cache-control": "no-store",

@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import { METHOD_NAME_ALL } from "hono/router";
-import { requestFailure } from "./error_mapping.ts";
+import { requestFailure } from "./_error_mapping.ts";
 import type { RouterSettings } from "./options.ts";
 import { errorResponse } from "./respond.ts";
 
@@ -24,12 +24,6 @@ const METHOD_NOT_ALLOWED = requestFailure(
  *
  * Mount it last: it reads `app.routes`, and a route added after it would
  * be shadowed by the catch-all.
- *
- * @internal
- * @param app The router, with every other route mounted.
- * @param settings The router's settings.
- * @returns Nothing.
- * @throws Never.
  */
 export function mountFallback(app: Hono, settings: RouterSettings): void {
   for (const [path, methods] of allowedMethods(app)) {

@@ -7,13 +7,8 @@ import type { OpsView } from "./options.ts";
  * there is one; otherwise a private registry holding only the runtime (as a
  * `required` component), so the answers have the same shape either way and
  * get the registry's sanitising. With the runtime alone, a not-ready answer
- * gives the runtime's own reason (e.g. "shutting down") at the top.
- *
- * @internal
- * @param runtime The router's runtime, if any.
- * @param registry The router's registry, if any.
- * @returns The view.
- * @throws Never when at least one of them is given.
+ * gives the runtime's own reason (e.g. "shutting down") at the top. Needs
+ * at least one of the two.
  */
 export function opsView(
   runtime: Runtime | undefined,

@@ -60,13 +60,8 @@ class OperationDeadline {
  * The route passes {@linkcode operationSignal} to the runtime, so a client
  * that disconnects or a deadline that passes abandons the operation itself,
  * not only the HTTP answer. Hono's `timeout` bounds the answer at the same
- * deadline, for the time before the route runs (a slow auth).
- *
- * @internal
- * @param ms The deadline in ms, or `undefined` for none (the client's
- * disconnect still aborts).
- * @returns The middleware; register it before the auth guard.
- * @throws Never.
+ * deadline, for the time before the route runs (a slow auth). Without `ms`
+ * only the client's disconnect aborts. Register it before the auth guard.
  */
 export function operationDeadline(ms: number | undefined): MiddlewareHandler {
   const bound = ms === undefined ? undefined : timeout(ms);
@@ -87,13 +82,7 @@ export function operationDeadline(ms: number | undefined): MiddlewareHandler {
  * Hono's `timeout` for the admin routes that have no operation deadline of
  * their own (inspection, the event stream, unknown paths): it bounds the
  * answer only, as there is nothing to abandon. Operation routes are left to
- * their {@linkcode operationDeadline}.
- *
- * @internal
- * @param ms The router's `timeout`.
- * @returns The middleware; register it after every
- * {@linkcode operationDeadline}.
- * @throws Never.
+ * their {@linkcode operationDeadline}; register it after every one of those.
  */
 export function answerTimeout(ms: number): MiddlewareHandler {
   const bound = timeout(ms);
@@ -105,11 +94,6 @@ export function answerTimeout(ms: number): MiddlewareHandler {
 /**
  * The signal to pass to the runtime for this request: its operation
  * deadline, or the client's own abort signal when there is none.
- *
- * @internal
- * @param c The request context.
- * @returns The signal.
- * @throws Never.
  */
 export function operationSignal(c: Context): AbortSignal {
   return DEADLINES.get(c)?.signal ?? c.req.raw.signal;

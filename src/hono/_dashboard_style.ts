@@ -3,9 +3,7 @@
  * colours chosen for WCAG AA contrast (checked with axe-core in the
  * browser test), the workers table turning into cards on narrow screens,
  * and the inline SVG charts' colours. Kept to ASCII (see
- * `dashboard_page.ts`).
- *
- * @internal
+ * `_dashboard_page.ts`).
  */
 export const DASHBOARD_STYLE: string = String.raw`
 :root {

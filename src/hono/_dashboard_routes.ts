@@ -1,12 +1,12 @@
 import type { Context, Hono } from "hono";
 import { NONCE, secureHeaders } from "hono/secure-headers";
 import type { Runtime } from "../../mod.ts";
-import { dashboardPage } from "./dashboard_page.ts";
-import { requestFailure } from "./error_mapping.ts";
-import { EventHub } from "./event_hub.ts";
-import { openEventStream, STREAM_HEADERS } from "./events_stream.ts";
+import { dashboardPage } from "./_dashboard_page.ts";
+import { requestFailure } from "./_error_mapping.ts";
+import { EventHub } from "./_event_hub.ts";
+import { openEventStream, STREAM_HEADERS } from "./_events_stream.ts";
 import type { RouterSettings } from "./options.ts";
-import { opsView } from "./ops_view.ts";
+import { opsView } from "./_ops_view.ts";
 import { errorResponse } from "./respond.ts";
 import { serviceIdentity } from "./service_identity.ts";
 
@@ -49,12 +49,6 @@ const PAGE_HEADERS = secureHeaders({
  * open it without credentials and hand the token from the URL fragment to
  * its own requests. Served with a strict CSP (see `PAGE_HEADERS`) and
  * `Cache-Control: no-store`.
- *
- * @internal
- * @param app The router.
- * @param settings The router's settings.
- * @returns Nothing.
- * @throws Never.
  */
 export function mountDashboardPage(app: Hono, settings: RouterSettings): void {
   app.get(settings.prefix, PAGE_HEADERS, (c) => {
@@ -76,13 +70,6 @@ export function mountDashboardPage(app: Hono, settings: RouterSettings): void {
  * `HEAD {prefix}/events` answers the same status and headers without
  * opening a stream or taking a slot (Hono would otherwise run the GET
  * handler and drop the body, leaving a stream no client reads).
- *
- * @internal
- * @param app The router.
- * @param settings The router's settings.
- * @param runtime The runtime the stream follows.
- * @returns Nothing.
- * @throws Never.
  */
 export function mountEventStream(
   app: Hono,

@@ -10,9 +10,7 @@
  * lifecycle action and before a dangerous command (typing the worker's
  * name); builds the payload form from `payloadJsonSchema` when a command
  * has a simple object schema, else validates the JSON before sending.
- * Kept to ASCII (see `dashboard_page.ts`).
- *
- * @internal
+ * Kept to ASCII (see `_dashboard_page.ts`).
  */
 export const DASHBOARD_SCRIPT: string = String.raw`
 "use strict";

@@ -3,8 +3,8 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { CommandRequest } from "../../mod.ts";
 import { isValidCommandName } from "../../mod.ts";
 import type { Runtime } from "../../mod.ts";
-import { failureFor, requestFailure } from "./error_mapping.ts";
-import { operationSignal } from "./operation_deadline.ts";
+import { failureFor, requestFailure } from "./_error_mapping.ts";
+import { operationSignal } from "./_operation_deadline.ts";
 import type { RouterSettings } from "./options.ts";
 import { errorBody, errorResponse, textResponse } from "./respond.ts";
 import {
@@ -14,21 +14,14 @@ import {
   idempotencyKey,
   IdempotencyStore,
   type StoredAnswer,
-} from "./idempotency.ts";
+} from "./_idempotency.ts";
 import { WorkerkitError, type WorkerkitErrorCode } from "../../mod.ts";
-import { readJsonObject } from "./strict_json.ts";
+import { readJsonObject } from "./_strict_json.ts";
 import { isWorkerRef } from "../../mod.ts";
 
 const FIELDS = ["worker", "name", "payload"] as const;
 
-/**
- * The path of the dispatch route.
- *
- * @internal
- * @param prefix The router's prefix.
- * @returns `{prefix}/commands/dispatch`.
- * @throws Never.
- */
+/** The dispatch route's path, `{prefix}/commands/dispatch`. */
 export function dispatchPath(prefix: string): string {
   return `${prefix}/commands/dispatch`;
 }
@@ -40,13 +33,6 @@ export function dispatchPath(prefix: string): string {
  * payload? }` (`{}` when the handler returned nothing). Refusals and
  * failures are mapped by {@linkcode failureFor} with public text only. The
  * dispatch's caller signal is the request's {@linkcode operationSignal}.
- *
- * @internal
- * @param app The router.
- * @param settings The router's settings.
- * @param runtime The runtime to dispatch to.
- * @returns Nothing.
- * @throws Never.
  */
 export function mountCommands(
   app: Hono,

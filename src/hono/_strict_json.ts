@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { type HttpFailure, requestFailure } from "./error_mapping.ts";
+import { type HttpFailure, requestFailure } from "./_error_mapping.ts";
 
 /** What reading a request body gave: the object, or the answer to refuse with. */
 export type BodyResult =
@@ -26,13 +26,8 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
  * valid JSON else 400 `invalid_json`; a JSON object else 400
  * `invalid_argument`; no field outside `fields` else 400 `invalid_argument`.
  * The size is capped before this runs (Hono's `bodyLimit`). Refusals carry
- * fixed text only, never the input.
- *
- * @internal
- * @param c The request context.
- * @param options The allowed fields and whether an empty body is `{}`.
- * @returns The object, or the failure to answer with.
- * @throws Never.
+ * fixed text only, never the input. Resolves to the object or the failure
+ * to answer with; never rejects.
  */
 export async function readJsonObject(
   c: Context,
@@ -88,11 +83,6 @@ export async function readJsonObject(
  * Whether a `Content-Type` header names JSON: the media type
  * `application/json` (any case), with an optional `charset` that must be
  * UTF-8.
- *
- * @internal
- * @param header The header's value, if any.
- * @returns `true` for JSON in UTF-8.
- * @throws Never.
  */
 export function isJsonContentType(header: string | undefined): boolean {
   if (header === undefined) return false;

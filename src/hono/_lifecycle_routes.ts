@@ -1,10 +1,10 @@
 import type { Context, Hono } from "hono";
 import { isWorkerRef, type Runtime } from "../../mod.ts";
-import { failureFor, requestFailure } from "./error_mapping.ts";
-import { operationSignal } from "./operation_deadline.ts";
+import { failureFor, requestFailure } from "./_error_mapping.ts";
+import { operationSignal } from "./_operation_deadline.ts";
 import type { RouterSettings } from "./options.ts";
 import { errorResponse, jsonResponse } from "./respond.ts";
-import { readJsonObject } from "./strict_json.ts";
+import { readJsonObject } from "./_strict_json.ts";
 
 type Operation = "start" | "drain" | "stop";
 
@@ -17,13 +17,8 @@ const WORKER_NOT_FOUND = requestFailure(
 );
 
 /**
- * The paths of the lifecycle routes.
- *
- * @internal
- * @param prefix The router's prefix.
- * @returns `{prefix}/workers/{start,drain,stop}` and
- * `{prefix}/runtime/{start,drain,stop}`.
- * @throws Never.
+ * The lifecycle routes' paths:
+ * `{prefix}/{workers,runtime}/{start,drain,stop}`.
  */
 export function lifecyclePaths(prefix: string): string[] {
   return ["workers", "runtime"].flatMap((scope) =>
@@ -49,13 +44,6 @@ export function lifecyclePaths(prefix: string): string[] {
  * own `startTimeout` / `stopTimeout` bound each step as well. Stop does not
  * wait for in-flight commands (nor cancel them); compose drain, a wait and
  * stop for that. Failures are mapped by {@linkcode failureFor}.
- *
- * @internal
- * @param app The router.
- * @param settings The router's settings.
- * @param runtime The runtime to act on.
- * @returns Nothing.
- * @throws Never.
  */
 export function mountLifecycle(
   app: Hono,

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { requestFailure } from "./error_mapping.ts";
+import { requestFailure } from "./_error_mapping.ts";
 import type { OpsAuthPredicate } from "./options.ts";
 import { errorResponse } from "./respond.ts";
 
@@ -13,13 +13,7 @@ const UNAUTHORIZED = requestFailure(401, "unauthorized", "unauthorized");
  * `HTTPException`s go on to the router's error handler (which keeps their
  * status and `WWW-Authenticate` header); any other throw, or returning
  * nothing without calling `next`, answers 401. Errors of the routes behind
- * it are never taken for auth failures.
- *
- * @internal
- * @param auth The predicate, if any.
- * @param middleware The Hono middleware, if any.
- * @returns The guard, or `undefined` when there is no auth.
- * @throws Never.
+ * it are never taken for auth failures. `undefined` when there is no auth.
  */
 export function authGuard(
   auth: OpsAuthPredicate | undefined,
