@@ -4,6 +4,7 @@ import type { CommandRequest, CommandResult } from "./command.ts";
 import type { Component, Readiness } from "./ops/mod.ts";
 import type { RuntimeOptions, WorkerRegistration } from "./options.ts";
 import { signalOf, type SignalOptions } from "./signal_options.ts";
+import type { Observer } from "./events.ts";
 import type {
   CommandInfo,
   RuntimeInspection,
@@ -48,6 +49,27 @@ export class Runtime extends RuntimeEvents implements Component {
     this.name = this.#parts.name;
     // An observer with `attach` gets the runtime once, now it is whole.
     this.#parts.reporter.emitter.attach(this);
+  }
+
+  /**
+   * Adds an {@linkcode Observer} to a runtime already made: the cheap way to
+   * follow its events (the dashboard's hub does). It gets the plain event
+   * objects the constructor's observer gets, no `Event` built, contained the
+   * same way; it is called after that one, before `EventTarget` listeners,
+   * and its `attach` at once.
+   *
+   * @param observer The observer; only the methods it has are called.
+   * @returns A function that removes it (later calls do nothing).
+   * @throws {WorkerkitError} `invalid_argument` if it is not an object.
+   * @example
+   * ```ts
+   * const runtime = new Runtime({ name: "svc" });
+   * const stop = runtime.observe({ commandStart: () => ({ end() {} }) });
+   * stop();
+   * ```
+   */
+  observe(observer: Observer): () => void {
+    return this.#parts.reporter.emitter.observeFrom(this, observer);
   }
 
   /** The clock everything here is timed by (`RuntimeOptions.clock`, or system). */

@@ -1,51 +1,22 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { multiObserver, Runtime, WorkerkitError } from "../mod.ts";
-import type { CommandObservation, Observer, RuntimeEventMap } from "../mod.ts";
+import type { CommandObservation, Observer } from "../mod.ts";
 import { logObserver } from "../src/log/mod.ts";
 import {
   AT,
+  EVENT_TYPES,
   observedRuntime,
+  recordingObserver,
   registerPrices,
+  type Seen,
   Transient,
 } from "./_support/observed_story.ts";
 import { assertNoUnhandled } from "./_support/unhandled.ts";
 import { deferred, record } from "./_support/workers.ts";
 
 const SECRET = "sk_live_SECRET_4242";
-const TYPES: Array<keyof RuntimeEventMap> = [
-  "transition",
-  "readiness",
-  "failure",
-  "commandstart",
-  "commandend",
-  "checkstart",
-  "checkend",
-];
-
-interface Seen {
-  type: string;
-  detail: Record<string, unknown>;
-}
-
-/** An observer that records every call as the `EventTarget` type it matches. */
-function recordingObserver(seen: Seen[]): Observer {
-  const push = (type: string) => (detail: object) =>
-    void seen.push({ type, detail: detail as Record<string, unknown> });
-  return {
-    transition: push("transition"),
-    readiness: push("readiness"),
-    failure: push("failure"),
-    commandStart(e) {
-      push("commandstart")(e);
-      return { end: push("commandend") };
-    },
-    checkStart(e) {
-      push("checkstart")(e);
-      return { end: push("checkend") };
-    },
-  };
-}
+const TYPES = EVENT_TYPES;
 
 /** Records every event type the runtime dispatches. */
 function listen(runtime: Runtime): Seen[] {

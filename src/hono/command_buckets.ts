@@ -142,6 +142,8 @@ export class CommandBuckets {
   readonly #bucketMs: number;
   readonly #slots: number;
   readonly #series = new Map<string, Series>();
+  /** The series counted last: a runtime at full rate mostly repeats one. */
+  #last: Series | undefined;
   /** Most commands tracked; older idle ones make room for new ones. */
   static readonly MAX_SERIES = 64;
 
@@ -163,12 +165,16 @@ export class CommandBuckets {
     ok: boolean,
     durationMs: number,
   ): void {
-    const key = `${worker}\u0000${command}`;
-    let series = this.#series.get(key);
-    if (series === undefined) {
-      this.#evictFor();
-      series = new Series(worker, command, this.#slots);
-      this.#series.set(key, series);
+    let series = this.#last;
+    if (series?.worker !== worker || series.command !== command) {
+      const key = `${worker}\u0000${command}`;
+      series = this.#series.get(key);
+      if (series === undefined) {
+        this.#evictFor();
+        series = new Series(worker, command, this.#slots);
+        this.#series.set(key, series);
+      }
+      this.#last = series;
     }
     series.add(this.bucketOf(nowMs), ok, durationMs);
   }

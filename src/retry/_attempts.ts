@@ -51,11 +51,37 @@ export interface AttemptLoop<T, R = T> {
  * rejects with the last attempt's error, `failed`'s `stop`, the aborted
  * wait's reason, or `retry_budget_exhausted` (the last error as `cause`).
  */
-export async function runAttempts<T, R = T>(
+export function runAttempts<T, R = T>(
   loop: AttemptLoop<T, R>,
 ): Promise<R> {
-  loop.budget?.first();
-  for (let n = 1;; n++) {
+  try {
+    loop.budget?.first();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return attemptsFrom(loop, 1);
+}
+
+/**
+ * Goes on after attempt `n` failed with `failure`, exactly as
+ * {@linkcode runAttempts} would: for a caller that ran the first attempt
+ * itself (`budget.first()` counted, `run(1)` rejected), so that an attempt
+ * that succeeds costs no async function.
+ */
+export async function retryAfter<T, R = T>(
+  loop: AttemptLoop<T, R>,
+  n: number,
+  failure: unknown,
+): Promise<R> {
+  await pauseOrThrow(loop, n, failure);
+  return attemptsFrom(loop, n + 1);
+}
+
+async function attemptsFrom<T, R>(
+  loop: AttemptLoop<T, R>,
+  first: number,
+): Promise<R> {
+  for (let n = first;; n++) {
     let failure: unknown;
     try {
       const value = await loop.run(n);
@@ -63,19 +89,28 @@ export async function runAttempts<T, R = T>(
     } catch (error) {
       failure = error;
     }
-    const stop = loop.failed?.(failure, n);
-    if (stop !== undefined) throw end(loop, stop.stop);
-    const wait = nextDelay(loop.policy, n, failure);
-    if (wait === undefined) throw end(loop, failure);
-    if (loop.budget !== undefined && !loop.budget.tryRetry()) {
-      throw end(loop, budgetExhausted(loop.what ?? "the operation", failure));
-    }
-    loop.beforeWait?.();
-    try {
-      await delay(wait, { signal: loop.signal, clock: loop.clock });
-    } catch (reason) {
-      throw end(loop, reason);
-    }
+    await pauseOrThrow(loop, n, failure);
+  }
+}
+
+/** After a failure: throws the loop's last word, or waits for the next attempt. */
+async function pauseOrThrow<T, R>(
+  loop: AttemptLoop<T, R>,
+  n: number,
+  failure: unknown,
+): Promise<void> {
+  const stop = loop.failed?.(failure, n);
+  if (stop !== undefined) throw end(loop, stop.stop);
+  const wait = nextDelay(loop.policy, n, failure);
+  if (wait === undefined) throw end(loop, failure);
+  if (loop.budget !== undefined && !loop.budget.tryRetry()) {
+    throw end(loop, budgetExhausted(loop.what ?? "the operation", failure));
+  }
+  loop.beforeWait?.();
+  try {
+    await delay(wait, { signal: loop.signal, clock: loop.clock });
+  } catch (reason) {
+    throw end(loop, reason);
   }
 }
 

@@ -8,6 +8,8 @@ export interface Deadline {
   onExpire: (() => void) | undefined;
   /** The queue it waits in. */
   readonly queue: Queue;
+  /** `this` of `onExpire`: lets callers share one function, no closure per deadline. */
+  readonly target: unknown;
 }
 
 /**
@@ -30,18 +32,22 @@ export class DeadlineScheduler {
     this.#clock = clock;
   }
 
-  /** Registers `onExpire` to run `ms` from `now` (the clock's, unless the caller just read it). */
+  /**
+   * Registers `onExpire` to run `ms` from `now` (the clock's, unless the
+   * caller just read it), called on `target` if one is given.
+   */
   add(
     ms: number,
     onExpire: () => void,
     now: number = this.#clock.now(),
+    target?: unknown,
   ): Deadline {
     let queue = this.#queues.get(ms);
     if (!queue) {
       queue = { items: [], head: 0 };
       this.#queues.set(ms, queue);
     }
-    const deadline: Deadline = { at: now + ms, onExpire, queue };
+    const deadline: Deadline = { at: now + ms, onExpire, queue, target };
     queue.items.push(deadline);
     this.#size++;
     if (deadline.at < this.#armedAt) this.#arm(deadline.at);
@@ -112,7 +118,7 @@ export class DeadlineScheduler {
       deadline.onExpire = undefined;
       this.#size--;
       try {
-        onExpire();
+        onExpire.call(deadline.target);
       } catch {
         // Expiry handlers are ours and do not throw; never let one stop the rest.
       }

@@ -15,8 +15,8 @@ import { publicFailure } from "../failure.ts";
 import type { Generation, ManagedWorker } from "./_managed_worker.ts";
 import {
   type AttemptLoop,
+  retryAfter,
   type RetryAllowance,
-  runAttempts,
 } from "../retry/_attempts.ts";
 import type { RetryPolicy } from "../retry/policy.ts";
 import type { WorkerHandle } from "../worker.ts";
@@ -58,6 +58,11 @@ export class CommandRun
   /** Set when a handler threw a `CommandRejection`: the caller's fault. */
   #rejected = false;
   #dispatchId: string | undefined;
+  /**
+   * When the current attempt's handler settled in time, if the late-result
+   * check read the clock: the end event reuses that reading.
+   */
+  #settledAt: number | undefined;
 
   constructor(
     host: DispatchHost,
@@ -87,8 +92,8 @@ export class CommandRun
 
   /** Validates the payload, then runs attempts until one succeeds or retrying stops. */
   execute(): Promise<CommandResult> {
-    if (this.command.payloadSchema === undefined) return runAttempts(this);
-    return this.#validated().then(() => runAttempts(this), (error) => {
+    if (this.command.payloadSchema === undefined) return this.#attempts();
+    return this.#validated().then(() => this.#attempts(), (error) => {
       // A refused payload, or a schema that rejects the request on purpose,
       // is the caller's fault, not a failure.
       const refused = WorkerkitError.codeOf(error) === "invalid_payload" ||
@@ -96,6 +101,19 @@ export class CommandRun
       if (!refused) this.host.commandFailed(this, error);
       throw this.#finish(error, false, refused);
     });
+  }
+
+  /**
+   * The attempt loop of `runAttempts`, with the first attempt run here: a
+   * dispatch whose first attempt succeeds then costs one `then`, not an
+   * async function and its awaits.
+   */
+  #attempts(): Promise<CommandResult> {
+    this.host.budget?.first();
+    return this.run().then(
+      (value) => this.succeeded(value),
+      (error: unknown) => retryAfter(this, 1, error),
+    );
   }
 
   /**
@@ -195,9 +213,15 @@ export class CommandRun
     return this.#finish(error);
   }
 
+  /** A retry waits: the last settle time is no longer the end time. */
+  beforeWait(): void {
+    this.#settledAt = undefined;
+  }
+
   /** Runs one attempt. */
   run(): Promise<CommandResult | void> {
     const ctx = new AttemptContext(this, ++this.attempts);
+    this.#settledAt = undefined;
     this.#outstanding++;
     return new Promise<CommandResult | void>((resolve, reject) => {
       ctx.reject = reject;
@@ -209,8 +233,9 @@ export class CommandRun
           : undefined;
         ctx.deadline = this.host.deadlines.add(
           timeout,
-          () => ctx.expire(),
+          expireAttempt,
           now,
+          ctx,
         );
       }
       if (this.signal) ctx.link(this.signal);
@@ -278,8 +303,10 @@ export class CommandRun
    */
   #settledLate(ctx: AttemptContext): void {
     const deadline = ctx.deadline;
-    if (deadline !== undefined && this.host.clock.now() >= deadline.at) {
-      ctx.expire();
+    if (deadline !== undefined) {
+      const now = this.host.clock.now();
+      if (now >= deadline.at) ctx.expire();
+      else if (ctx.attempt === this.attempts) this.#settledAt = now;
     }
     this.#settled(ctx);
   }
@@ -296,7 +323,9 @@ export class CommandRun
     if (this.#outstanding === 0) this.host.release(this.w);
     const following = this.following;
     if (!following) return error;
-    const now = this.host.clock.now();
+    // Reading the clock is most of what the end event costs; the attempt's
+    // settle read it a few microtasks ago when it checked the deadline.
+    const now = this.#settledAt ?? this.host.clock.now();
     const e: CommandEndEvent = {
       runtime: this.host.name,
       worker: this.w.qualifiedName,
@@ -407,6 +436,11 @@ class AttemptContext implements CommandContext {
     this.deadline = this.#unlink = undefined;
     reject?.(callerError);
   }
+}
+
+/** A deadline's expiry, shared by every attempt (called on its context). */
+function expireAttempt(this: AttemptContext): void {
+  this.expire();
 }
 
 /**

@@ -1,3 +1,4 @@
+import { WorkerkitError } from "../base/errors.ts";
 import type {
   CheckEndEvent,
   CheckObservation,
@@ -14,6 +15,7 @@ import type {
 import { RuntimeEvent } from "../events.ts";
 import { ignoreRejection } from "../base/_promise.ts";
 import { safeWrap } from "./_safe_wrap.ts";
+import { multiObserver } from "../multi_observer.ts";
 
 /** Where the emitter delivers `EventTarget` events. */
 export interface EventSink {
@@ -27,12 +29,55 @@ export interface EventSink {
  * `wants*` first so that events nobody hears are never built.
  */
 export class Emitter {
-  readonly #observer: Observer | undefined;
+  /** The observer given at construction. */
+  readonly #base: Observer | undefined;
+  /** Observers added later with `observe`, in order. */
+  #added: readonly Observer[] = [];
+  /** What events go to: the one observer, or a fan-out over all of them. */
+  #observer: Observer | undefined;
   readonly #sink: EventSink;
 
   constructor(observer: Observer | undefined, sink: EventSink) {
-    this.#observer = observer;
+    this.#base = this.#observer = observer;
     this.#sink = sink;
+  }
+
+  /**
+   * Adds an observer after construction; the result removes it (once).
+   * With a single observer events go to it directly; with several, to a
+   * fan-out that has only the methods one of them has, so `wants*` stays
+   * as cheap as before.
+   */
+  /** `Runtime.observe`: checks the observer, adds it and attaches it. */
+  observeFrom(runtime: unknown, observer: unknown): () => void {
+    if (observer === null || typeof observer !== "object") {
+      throw new WorkerkitError(
+        "invalid_argument",
+        "observe() takes an observer object",
+      );
+    }
+    const remove = this.observe(observer as Observer);
+    this.attach(runtime, observer as Observer);
+    return remove;
+  }
+
+  observe(observer: Observer): () => void {
+    this.#added = [...this.#added, observer];
+    this.#rebuild();
+    let removed = false;
+    return () => {
+      if (removed) return;
+      removed = true;
+      const i = this.#added.indexOf(observer);
+      if (i < 0) return;
+      this.#added = [...this.#added.slice(0, i), ...this.#added.slice(i + 1)];
+      this.#rebuild();
+    };
+  }
+
+  #rebuild(): void {
+    const list = this.#base ? [this.#base, ...this.#added] : [...this.#added];
+    this.#observer = list.length <= 1 ? list[0] : fanOut(list);
   }
 
   /** Whether anything hears events of `type`; build them only then. */
@@ -66,12 +111,15 @@ export class Emitter {
     this.#dispatch("failure", e);
   }
 
-  /** Hands the runtime to the observer's `attach`, once, isolated. */
-  attach(runtime: unknown): void {
-    this.#call(
-      this.#observer?.attach as ((r: unknown) => unknown) | undefined,
-      runtime,
-    );
+  /** Hands the runtime to `observer`'s `attach` (the base one by default), isolated. */
+  attach(runtime: unknown, observer: Observer | undefined = this.#base): void {
+    const method = observer?.attach as ((r: unknown) => unknown) | undefined;
+    if (typeof method !== "function") return;
+    try {
+      ignoreRejection(method.call(observer, runtime));
+    } catch {
+      // An observer's failure changes nothing.
+    }
   }
 
   /** Starts following a dispatch; the result's `end` is always safe to call. */
@@ -115,6 +163,38 @@ export class Emitter {
     } catch {
       // Listeners are contained by ContainedListeners; this guards the rest.
     }
+  }
+}
+
+/** The event methods an observer may have, besides `attach`. */
+const EVENT_METHODS = [
+  "transition",
+  "readiness",
+  "failure",
+  "commandStart",
+  "checkStart",
+] as const;
+
+/**
+ * One observer over several, with only the methods at least one of them
+ * has now: a missing method is how the emitter knows nobody listens.
+ */
+function fanOut(list: Observer[]): Observer {
+  const all = multiObserver(...list);
+  const some: Observer = {};
+  for (const key of EVENT_METHODS) {
+    if (list.some((o) => hasMethod(o, key))) {
+      (some as Record<string, unknown>)[key] = all[key];
+    }
+  }
+  return some;
+}
+
+function hasMethod(observer: Observer, key: keyof Observer): boolean {
+  try {
+    return typeof observer[key] === "function";
+  } catch {
+    return false;
   }
 }
 

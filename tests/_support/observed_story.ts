@@ -7,6 +7,7 @@ import type {
   CheckEndEvent,
   Command,
   Observer,
+  RuntimeEventMap,
   WorkerContext,
 } from "../../mod.ts";
 import { ManualClock } from "./manual_clock.ts";
@@ -74,4 +75,40 @@ export function driveCheckRuns(observer: Observer, ends: CheckRunEnd[]): void {
     const observation = observer.checkStart?.(base);
     observation?.end({ ...base, ...end });
   }
+}
+
+/** Every event type a `Runtime` dispatches. */
+export const EVENT_TYPES: Array<keyof RuntimeEventMap> = [
+  "transition",
+  "readiness",
+  "failure",
+  "commandstart",
+  "commandend",
+  "checkstart",
+  "checkend",
+];
+
+/** One observer call, named by the `EventTarget` type it matches. */
+export interface Seen {
+  type: string;
+  detail: Record<string, unknown>;
+}
+
+/** An observer that records every call as the `EventTarget` type it matches. */
+export function recordingObserver(seen: Seen[]): Observer {
+  const push = (type: string) => (detail: object) =>
+    void seen.push({ type, detail: detail as Record<string, unknown> });
+  return {
+    transition: push("transition"),
+    readiness: push("readiness"),
+    failure: push("failure"),
+    commandStart(e) {
+      push("commandstart")(e);
+      return { end: push("commandend") };
+    },
+    checkStart(e) {
+      push("checkstart")(e);
+      return { end: push("checkend") };
+    },
+  };
 }
