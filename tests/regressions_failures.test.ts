@@ -492,4 +492,26 @@ test("regression: the worker status keeps the cause of the latest restart", asyn
   await runtime.shutdown();
 });
 
+test("regression (item 8): new Runtime() with hostile options gives invalid_argument, never their own error", () => {
+  const throwing = new Proxy({}, {
+    get() {
+      throw new Error("hostile getter");
+    },
+  });
+  const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+  revoke();
+  const observerGetter = {
+    name: "svc",
+    get observer(): never {
+      throw new Error("hostile observer");
+    },
+  };
+  for (const options of [throwing, revoked, observerGetter]) {
+    assert.throws(
+      () => new Runtime(options as never),
+      (e) => e instanceof WorkerkitError && e.code === "invalid_argument",
+    );
+  }
+});
+
 test("no unhandled rejections", assertNoUnhandled);

@@ -8,7 +8,7 @@ import { openEventStream, STREAM_HEADERS } from "./_events_stream.ts";
 import type { RouterSettings } from "./options.ts";
 import { opsView } from "./_ops_view.ts";
 import { errorResponse } from "./respond.ts";
-import { serviceIdentity } from "./service_identity.ts";
+import { serviceIdentity } from "./_service_identity.ts";
 
 const TOO_MANY_STREAMS = requestFailure(
   429,

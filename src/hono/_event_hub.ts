@@ -1,10 +1,10 @@
 import type { Clock, Observer, Runtime, RuntimeEventMap } from "../../mod.ts";
-import { CommandBuckets, type CommandSeries } from "./command_buckets.ts";
-import { EventRing, type RingEntry } from "./event_ring.ts";
+import { CommandBuckets, type CommandSeries } from "./_command_buckets.ts";
+import { EventRing, type RingEntry } from "./_event_ring.ts";
 import type { OpsView } from "./options.ts";
 import { publicEvent } from "../../mod.ts";
-import type { ServiceIdentity } from "./service_identity.ts";
-import { Marks, type Point, Timeline } from "./state_timeline.ts";
+import type { ServiceIdentity } from "./_service_identity.ts";
+import { Marks, type Point, Timeline } from "./_state_timeline.ts";
 
 /** At most one shared `snapshot` per this many ms (4 per second). */
 const SNAPSHOT_INTERVAL_MS = 250;

@@ -50,28 +50,29 @@ export interface Parts {
  * @param sink Where events go besides the observer (the `EventTarget`).
  * @throws {WorkerkitError} `invalid_name`, or `invalid_argument` for a bad option.
  */
-export function wireParts(options: RuntimeOptions, sink: EventSink): Parts {
-  if (options === null || typeof options !== "object") {
+export function wireParts(given: RuntimeOptions, sink: EventSink): Parts {
+  if (given === null || typeof given !== "object") {
     throw new WorkerkitError(
       "invalid_argument",
       "new Runtime() takes an options object with a name",
     );
   }
-  refuseUnknownKeys("new Runtime()", options, RUNTIME_OPTION_KEYS);
+  refuseUnknownKeys("new Runtime()", given, RUNTIME_OPTION_KEYS);
+  const options = readOptions(given);
   const { name } = options;
   validateRuntimeName(name);
   const clock = options.clock ?? systemClock;
   const policy = readinessPolicy(options.readinessPolicy);
   const commandCap = cap("commandConcurrency", options.commandConcurrency ?? 0);
-  const given: unknown = options.defaults;
-  if (given !== undefined) {
-    if (given === null || typeof given !== "object") {
+  const givenDefaults: unknown = options.defaults;
+  if (givenDefaults !== undefined) {
+    if (givenDefaults === null || typeof givenDefaults !== "object") {
       throw new WorkerkitError(
         "invalid_argument",
         "defaults must be an object of worker settings",
       );
     }
-    refuseUnknownKeys("defaults", given, WORKER_DEFAULT_KEYS);
+    refuseUnknownKeys("defaults", givenDefaults, WORKER_DEFAULT_KEYS);
   }
   const defaults = { ...options.defaults };
   resolveSettings({}, defaults);
@@ -120,4 +121,25 @@ export function wireParts(options: RuntimeOptions, sink: EventSink): Parts {
     supervisor,
     shutdown,
   };
+}
+
+/**
+ * The options read once into a plain object, so a hostile one (a throwing
+ * getter, a revoked proxy) is refused with `invalid_argument` here instead
+ * of throwing its own error from deep inside the construction.
+ */
+function readOptions(options: RuntimeOptions): RuntimeOptions {
+  const copy: Record<string, unknown> = {};
+  try {
+    for (const key of RUNTIME_OPTION_KEYS) {
+      const value = (options as unknown as Record<string, unknown>)[key];
+      if (value !== undefined) copy[key] = value;
+    }
+  } catch {
+    throw new WorkerkitError(
+      "invalid_argument",
+      "new Runtime(): the options object cannot be read",
+    );
+  }
+  return copy as unknown as RuntimeOptions;
 }
