@@ -1,4 +1,5 @@
-import { isThenable } from "../base/_promise.ts";
+import { isThenable, noop } from "../base/_promise.ts";
+import { Attempt } from "../base/_attempt.ts";
 import { isoTime } from "../base/_iso_time.ts";
 import type { Clock } from "../base/clock.ts";
 import type {
@@ -137,46 +138,24 @@ export class CommandRun
       this.request = { ...this.request, payload: outcome.value };
       return Promise.resolve();
     }
+    // The shared bound of lifecycle calls: the first attempt's deadline and
+    // the caller's signal. The slot is held until the check really settles.
     this.#outstanding++;
-    return new Promise<void>((resolve, reject) => {
-      const timeout = this.w.settings.commandTimeout;
-      let settled = false;
-      const finish = (): boolean => {
-        if (settled) return false;
-        settled = true;
-        if (deadline) this.host.deadlines.cancel(deadline);
-        this.signal?.removeEventListener("abort", onAbort);
-        return true;
-      };
-      const onAbort = (): void => {
-        if (finish()) reject(this.signal!.reason);
-      };
-      const deadline = timeout === Infinity
-        ? undefined
-        : this.host.deadlines.add(timeout, () => {
-          if (!finish()) return;
-          reject(
-            new WorkerkitError(
-              "deadline_exceeded",
-              `the payload check of ${where} exceeded its deadline`,
-            ),
-          );
-        });
-      if (this.signal?.aborted) onAbort();
-      else this.signal?.addEventListener("abort", onAbort, { once: true });
-      outcome.then((ok) => {
-        if (!finish()) return;
-        this.request = { ...this.request, payload: ok.value };
-        resolve();
-      }, (error: unknown) => {
-        if (finish()) reject(error);
-      }).finally(() => {
-        this.#outstanding--;
-        if (this.#finished && this.#outstanding === 0) {
-          this.host.release(this.w);
-        }
-      });
+    outcome.then(noop, noop).then(() => {
+      this.#outstanding--;
+      if (this.#finished && this.#outstanding === 0) this.host.release(this.w);
     });
+    const bound = new Attempt(
+      this.host.clock,
+      this.w.settings.commandTimeout,
+      this.signal,
+    );
+    const checked = outcome.then((ok) => {
+      this.request = { ...this.request, payload: ok.value };
+    });
+    return bound.race(checked, `the payload check of ${where}`).finally(() =>
+      bound.settle()
+    );
   }
 
   // The dispatch is its own attempt loop (no per-call loop object): these
